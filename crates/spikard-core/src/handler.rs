@@ -1,0 +1,60 @@
+//! The [`Handler`] trait: what a route runs once the core has matched and read the request.
+//!
+//! It is dyn-compatible so the router can hold `Arc<dyn Handler>` for Rust closures and for
+//! the Python bindings alike.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use bytes::Bytes;
+use http_body_util::Full;
+
+use crate::problem::Problem;
+use crate::request::Request;
+
+/// The response body type: one buffer, its length known up front.
+pub type Body = Full<Bytes>;
+
+/// An HTTP response as the core sends it.
+pub type Response = http::Response<Body>;
+
+/// What a handler produces: a response, or a problem the core renders.
+pub type HandlerResult = Result<Response, Problem>;
+
+/// The boxed future a handler returns.
+pub type HandlerFuture = Pin<Box<dyn Future<Output = HandlerResult> + Send + 'static>>;
+
+/// A route's endpoint. Implemented for async closures `Fn(Request) -> impl Future`.
+pub trait Handler: Send + Sync + 'static {
+    fn call(&self, request: Request) -> HandlerFuture;
+}
+
+impl<F, Fut> Handler for F
+where
+    F: Fn(Request) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = HandlerResult> + Send + 'static,
+{
+    fn call(&self, request: Request) -> HandlerFuture {
+        Box::pin(self(request))
+    }
+}
+
+/// A body holding `bytes`.
+pub fn full(bytes: impl Into<Bytes>) -> Body {
+    Full::new(bytes.into())
+}
+
+/// A response with the given status, content type and body.
+pub fn response(status: http::StatusCode, content_type: &'static str, body: impl Into<Bytes>) -> Response {
+    let mut response = http::Response::new(full(body));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static(content_type));
+    response
+}
+
+/// A `200 OK` JSON response from already-encoded bytes.
+pub fn json_response(body: impl Into<Bytes>) -> Response {
+    response(http::StatusCode::OK, "application/json", body)
+}

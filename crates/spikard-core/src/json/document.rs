@@ -1,0 +1,194 @@
+use std::mem::ManuallyDrop;
+
+use serde_json::Value;
+use simd_json::StaticNode;
+use simd_json::tape::{Node, Tape};
+
+use crate::problem::{FieldError, Source};
+
+/// Deepest nesting of arrays and objects a body may have. Deeper documents are rejected
+/// as malformed before anything walks them recursively.
+pub const MAX_DEPTH: usize = 512;
+
+/// A parsed JSON document: the request body buffer and the simd-json tape that points into it.
+///
+/// simd-json parses in place (strings are unescaped inside the buffer), so the tape borrows
+/// the buffer. This type owns both, so the document can move from the I/O task that parsed
+/// it to the thread that turns it into Python objects without copying or re-parsing.
+pub struct JsonDocument {
+    /// Borrows from `buf`; dropped before it (see `Drop`).
+    tape: ManuallyDrop<Tape<'static>>,
+    /// The body, leaked from a `Box<[u8]>`, freed in `Drop`. A raw pointer, not a `Box`, so
+    /// that moving the document does not assert uniqueness over bytes the tape still reads.
+    buf: *mut [u8],
+}
+
+// SAFETY: the document owns its buffer exclusively; the tape's `&str`s point only into that
+// buffer, which is never written after parsing. Nothing is shared with another owner.
+unsafe impl Send for JsonDocument {}
+// SAFETY: as above; `&JsonDocument` only gives shared reads of immutable data.
+unsafe impl Sync for JsonDocument {}
+
+impl JsonDocument {
+    /// Parses `body`. A syntax error, invalid UTF-8 in a string, or nesting deeper than
+    /// [`MAX_DEPTH`] is a `json_invalid` error located at the byte where it was found.
+    pub fn parse(body: Vec<u8>) -> Result<Self, FieldError> {
+        let buf: *mut [u8] = Box::into_raw(body.into_boxed_slice());
+        // SAFETY: `buf` came from `Box::into_raw`, is valid for its length, and nothing else
+        // refers to it; the `'static` borrow is confined to `tape`, which never outlives `buf`.
+        let bytes: &'static mut [u8] = unsafe { &mut *buf };
+        match simd_json::to_tape(bytes) {
+            Ok(tape) => {
+                let doc = JsonDocument { tape: ManuallyDrop::new(tape), buf };
+                match too_deep(doc.nodes()) {
+                    None => Ok(doc),
+                    Some(at) => Err(json_invalid(at, format!("nesting deeper than {MAX_DEPTH} levels"))),
+                }
+            }
+            Err(err) => {
+                let (index, reason) = (err.index(), format!("{:?}", err.error()));
+                // SAFETY: the failed parse returned no borrow of `buf`; we own it again.
+                drop(unsafe { Box::from_raw(buf) });
+                Err(json_invalid(index, reason))
+            }
+        }
+    }
+
+    /// The tape: a flat, document-order list of nodes (objects and arrays carry their
+    /// lengths; keys and values alternate inside objects).
+    pub fn nodes(&self) -> &[Node<'_>] {
+        &self.tape.0
+    }
+
+    /// The document as a `serde_json::Value` (for error reports, not for the request path).
+    pub fn to_value(&self) -> Value {
+        node_to_value(self.nodes()).0
+    }
+}
+
+impl Drop for JsonDocument {
+    fn drop(&mut self) {
+        // SAFETY: the tape is dropped exactly once, here, before the buffer it borrows; then
+        // the buffer is returned to the `Box` it came from.
+        unsafe {
+            ManuallyDrop::drop(&mut self.tape);
+            drop(Box::from_raw(self.buf));
+        }
+    }
+}
+
+impl std::fmt::Debug for JsonDocument {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JsonDocument").field("nodes", &self.nodes().len()).finish()
+    }
+}
+
+fn json_invalid(index: usize, reason: String) -> FieldError {
+    FieldError::new("json_invalid", Source::Body, "JSON decode error", Value::Object(Default::default()))
+        .at(index)
+        .with_ctx("error", reason)
+}
+
+/// The node index where nesting first passes `MAX_DEPTH`, if it does.
+fn too_deep(nodes: &[Node<'_>]) -> Option<usize> {
+    // Ends (exclusive node indexes) of the containers we are inside.
+    let mut open: Vec<usize> = Vec::new();
+    for (i, node) in nodes.iter().enumerate() {
+        while open.last().is_some_and(|&end| end <= i) {
+            open.pop();
+        }
+        if let Node::Object { count, .. } | Node::Array { count, .. } = *node {
+            open.push(i + 1 + count);
+            if open.len() > MAX_DEPTH {
+                return Some(i);
+            }
+        }
+    }
+    None
+}
+
+/// Converts the value starting at `nodes[0]`; returns it and how many nodes it used.
+fn node_to_value(nodes: &[Node<'_>]) -> (Value, usize) {
+    match nodes[0] {
+        Node::String(s) => (Value::from(s), 1),
+        Node::Static(s) => (static_to_value(s), 1),
+        Node::Array { len, count } => {
+            let mut at = 1;
+            let items = (0..len)
+                .map(|_| {
+                    let (v, used) = node_to_value(&nodes[at..]);
+                    at += used;
+                    v
+                })
+                .collect();
+            (Value::Array(items), count + 1)
+        }
+        Node::Object { len, count } => {
+            let mut at = 1;
+            let mut map = serde_json::Map::new();
+            for _ in 0..len {
+                let key = match nodes[at] {
+                    Node::String(k) => k.to_owned(),
+                    _ => unreachable!("simd-json object keys are strings"),
+                };
+                let (v, used) = node_to_value(&nodes[at + 1..]);
+                at += 1 + used;
+                map.insert(key, v);
+            }
+            (Value::Object(map), count + 1)
+        }
+    }
+}
+
+fn static_to_value(node: StaticNode) -> Value {
+    match node {
+        StaticNode::Null => Value::Null,
+        StaticNode::Bool(b) => Value::Bool(b),
+        StaticNode::I64(n) => Value::from(n),
+        StaticNode::U64(n) => Value::from(n),
+        StaticNode::F64(f) => Value::from(f),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn parses_and_keeps_document_order() {
+        let doc = JsonDocument::parse(br#"{"z":1,"a":[true,null,"x\n\u00e9"],"m":{"k":-2.5}}"#.to_vec()).unwrap();
+        assert_eq!(doc.to_value(), json!({"z": 1, "a": [true, null, "x\né"], "m": {"k": -2.5}}));
+        // The tape itself is in document order.
+        assert!(matches!(doc.nodes()[1], Node::String("z")));
+        assert!(matches!(doc.nodes()[3], Node::String("a")));
+    }
+
+    #[test]
+    fn document_moves_across_threads() {
+        let doc = JsonDocument::parse(br#"["a","b"]"#.to_vec()).unwrap();
+        let value = std::thread::spawn(move || doc.to_value()).join().unwrap();
+        assert_eq!(value, json!(["a", "b"]));
+    }
+
+    #[test]
+    fn malformed_is_json_invalid_with_position() {
+        for bad in [&b"{\"a\":"[..], b"", b"{'a':1}", b"[1,2", b"\"\xff\"", b"nul"] {
+            let err = JsonDocument::parse(bad.to_vec()).unwrap_err();
+            assert_eq!(err.kind, "json_invalid", "{bad:?}");
+            assert_eq!(err.loc[0], "body");
+            assert!(err.ctx.as_ref().unwrap().contains_key("error"));
+        }
+    }
+
+    #[test]
+    fn depth_limit() {
+        let ok = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert!(JsonDocument::parse(ok.into_bytes()).is_ok());
+        let deep = format!("{}{}", "[".repeat(MAX_DEPTH + 1), "]".repeat(MAX_DEPTH + 1));
+        let err = JsonDocument::parse(deep.into_bytes()).unwrap_err();
+        assert!(err.ctx.unwrap()["error"].as_str().unwrap().contains("nesting"));
+        let siblings = format!("[{}]", vec!["[[1]]"; 1000].join(","));
+        assert!(JsonDocument::parse(siblings.into_bytes()).is_ok());
+    }
+}

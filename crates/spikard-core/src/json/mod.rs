@@ -1,0 +1,10 @@
+//! JSON in and out: simd-json decoding of an owned buffer into a tape, and the encoding
+//! primitives the response writers share.
+
+mod document;
+mod encode;
+
+pub use document::{JsonDocument, MAX_DEPTH};
+pub use encode::{write_f64, write_i64, write_str, write_u64};
+pub use simd_json::StaticNode;
+pub use simd_json::tape::Node;

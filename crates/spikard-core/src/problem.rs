@@ -1,0 +1,287 @@
+//! RFC 9457 problem details: the one place that builds every error body.
+//!
+//! Every error Spikard answers with, from a 404 to a 422 listing each bad field, is a
+//! [`Problem`] rendered as `application/problem+json`. Validation entries follow pydantic v2's
+//! `type` names and `msg` wording, so FastAPI users read them without a dictionary.
+
+use bytes::Bytes;
+use http::{HeaderValue, StatusCode, header};
+use serde_json::{Map, Value, json};
+
+use crate::handler::{Response, full};
+
+/// The media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+const TYPE_BASE: &str = "https://spikard.dev/errors/";
+
+/// Where a rejected value came from; the first element of an error's `loc`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Path,
+    Query,
+    Header,
+    Cookie,
+    Body,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Path => "path",
+            Source::Query => "query",
+            Source::Header => "header",
+            Source::Cookie => "cookie",
+            Source::Body => "body",
+        }
+    }
+}
+
+/// One entry of a problem's `errors` list, shaped like a pydantic v2 error.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldError {
+    /// pydantic's error type: `missing`, `int_parsing`, `json_invalid`, ...
+    pub kind: &'static str,
+    /// Where the value was: the source, then names or indexes.
+    pub loc: Vec<Value>,
+    /// A sentence a person can read.
+    pub msg: String,
+    /// The value that was rejected (`{}` when there was none).
+    pub input: Value,
+    /// Constraint context, e.g. `{"error": "..."}` or `{"ge": 1}`.
+    pub ctx: Option<Map<String, Value>>,
+}
+
+impl FieldError {
+    pub fn new(kind: &'static str, source: Source, msg: impl Into<String>, input: Value) -> Self {
+        FieldError { kind, loc: vec![Value::from(source.as_str())], msg: msg.into(), input, ctx: None }
+    }
+
+    /// Appends a field name or list index to `loc`.
+    pub fn at(mut self, part: impl Into<Value>) -> Self {
+        self.loc.push(part.into());
+        self
+    }
+
+    pub fn with_ctx(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.ctx.get_or_insert_with(Map::new).insert(key.to_owned(), value.into());
+        self
+    }
+
+    /// A required value that is absent.
+    pub fn missing(source: Source, name: &str) -> Self {
+        FieldError::new("missing", source, "Field required", Value::Null).at(name)
+    }
+
+    fn to_json(&self) -> Value {
+        let mut entry = Map::new();
+        entry.insert("type".into(), self.kind.into());
+        entry.insert("loc".into(), Value::Array(self.loc.clone()));
+        entry.insert("msg".into(), self.msg.clone().into());
+        entry.insert("input".into(), self.input.clone());
+        if let Some(ctx) = &self.ctx {
+            entry.insert("ctx".into(), Value::Object(ctx.clone()));
+        }
+        Value::Object(entry)
+    }
+}
+
+/// An error response: status, RFC 9457 members, optional field errors and extra headers.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    status: StatusCode,
+    type_uri: String,
+    title: String,
+    detail: Option<String>,
+    errors: Vec<FieldError>,
+    headers: Vec<(String, String)>,
+    extensions: Map<String, Value>,
+}
+
+impl Problem {
+    /// A problem of one of Spikard's own kinds, `https://spikard.dev/errors/{slug}`.
+    pub fn new(status: StatusCode, slug: &str, title: &str) -> Self {
+        Problem {
+            status,
+            type_uri: format!("{TYPE_BASE}{slug}"),
+            title: title.to_owned(),
+            detail: None,
+            errors: Vec::new(),
+            headers: Vec::new(),
+            extensions: Map::new(),
+        }
+    }
+
+    /// A plain HTTP error (what `HTTPException` raises): type `about:blank`, title the reason phrase.
+    pub fn http(status: StatusCode, detail: Option<String>) -> Self {
+        Problem {
+            status,
+            type_uri: "about:blank".to_owned(),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            detail,
+            errors: Vec::new(),
+            headers: Vec::new(),
+            extensions: Map::new(),
+        }
+    }
+
+    pub fn not_found() -> Self {
+        Problem::new(StatusCode::NOT_FOUND, "not-found", "Not Found").with_detail("No route matches this path")
+    }
+
+    /// 405 with the `Allow` header listing what the path does accept.
+    pub fn method_not_allowed(method: &http::Method, allow: &str) -> Self {
+        Problem::new(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "Method Not Allowed")
+            .with_detail(format!("Method {method} is not allowed here; allowed: {allow}"))
+            .with_header("allow", allow)
+    }
+
+    pub fn payload_too_large(limit: usize) -> Self {
+        Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "Payload Too Large")
+            .with_detail(format!("Request body exceeds the limit of {limit} bytes"))
+    }
+
+    pub fn unsupported_media_type(found: &str, expected: &str) -> Self {
+        Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Unsupported Media Type")
+            .with_detail(format!("Expected {expected}, got {found}"))
+    }
+
+    /// 400 for a body that is not JSON; `errors` carries one `json_invalid` entry.
+    pub fn malformed_json(error: FieldError) -> Self {
+        Problem::new(StatusCode::BAD_REQUEST, "malformed-json", "Malformed JSON")
+            .with_detail("Request body is not valid JSON")
+            .with_errors(vec![error])
+    }
+
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Problem::new(StatusCode::BAD_REQUEST, "bad-request", "Bad Request").with_detail(detail)
+    }
+
+    /// 422 listing every failure of a request at once.
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        let n = errors.len();
+        let noun = if n == 1 { "error" } else { "errors" };
+        Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "validation-error", "Request Validation Failed")
+            .with_detail(format!("{n} validation {noun} in request"))
+            .with_errors(errors)
+    }
+
+    pub fn internal() -> Self {
+        Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal-server-error", "Internal Server Error")
+            .with_detail("The server failed to handle this request")
+    }
+
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
+        self.errors = errors;
+        self
+    }
+
+    pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// An extension member beside the standard ones (e.g. `traceback` in debug mode).
+    pub fn with_extension(mut self, key: &str, value: Value) -> Self {
+        self.extensions.insert(key.to_owned(), value);
+        self
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    pub fn errors(&self) -> &[FieldError] {
+        &self.errors
+    }
+
+    /// The JSON document of the body.
+    pub fn body(&self) -> Value {
+        let mut doc = json!({
+            "type": self.type_uri,
+            "title": self.title,
+            "status": self.status.as_u16(),
+        });
+        let obj = doc.as_object_mut().expect("literal object");
+        if let Some(detail) = &self.detail {
+            obj.insert("detail".into(), detail.clone().into());
+        }
+        if !self.errors.is_empty() {
+            obj.insert("errors".into(), self.errors.iter().map(FieldError::to_json).collect());
+        }
+        for (k, v) in &self.extensions {
+            obj.insert(k.clone(), v.clone());
+        }
+        doc
+    }
+
+    pub fn into_response(self) -> Response {
+        let body = serde_json::to_vec(&self.body()).expect("a JSON value always serializes");
+        let mut response = http::Response::new(full(Bytes::from(body)));
+        *response.status_mut() = self.status;
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        for (name, value) in self.headers {
+            match (header::HeaderName::try_from(name), HeaderValue::try_from(value)) {
+                (Ok(name), Ok(value)) => {
+                    headers.append(name, value);
+                }
+                _ => log::warn!("dropped an invalid header on a {} problem", self.status),
+            }
+        }
+        response
+    }
+}
+
+impl From<Problem> for Response {
+    fn from(problem: Problem) -> Self {
+        problem.into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_body_follows_the_contract() {
+        let errors = vec![
+            FieldError::new(
+                "int_parsing",
+                Source::Query,
+                "Input should be a valid integer, unable to parse string as an integer",
+                "ten".into(),
+            )
+            .at("limit"),
+            FieldError::missing(Source::Body, "name"),
+        ];
+        let body = Problem::validation(errors).body();
+        assert_eq!(body["type"], "https://spikard.dev/errors/validation-error");
+        assert_eq!(body["title"], "Request Validation Failed");
+        assert_eq!(body["status"], 422);
+        assert_eq!(body["detail"], "2 validation errors in request");
+        assert_eq!(body["errors"][0]["loc"], json!(["query", "limit"]));
+        assert_eq!(body["errors"][0]["input"], "ten");
+        assert_eq!(body["errors"][1]["type"], "missing");
+        assert!(body["errors"][1].get("ctx").is_none());
+    }
+
+    #[test]
+    fn http_problem_uses_reason_phrase() {
+        let body = Problem::http(StatusCode::NOT_FOUND, Some("no such item".into())).body();
+        assert_eq!(body, json!({"type": "about:blank", "title": "Not Found", "status": 404, "detail": "no such item"}));
+    }
+
+    #[test]
+    fn response_carries_media_type_and_headers() {
+        let response = Problem::method_not_allowed(&http::Method::DELETE, "GET, HEAD").into_response();
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(response.headers()[header::CONTENT_TYPE], PROBLEM_JSON);
+        assert_eq!(response.headers()[header::ALLOW], "GET, HEAD");
+    }
+}

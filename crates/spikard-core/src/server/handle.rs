@@ -1,0 +1,66 @@
+use std::io;
+use std::net::SocketAddr;
+use std::thread::JoinHandle;
+
+use tokio::sync::oneshot;
+
+use super::{Server, ServerConfig};
+use crate::router::Router;
+
+/// A server running on its own thread and runtime; stop it with [`ServerHandle::stop`].
+#[derive(Debug)]
+pub struct ServerHandle {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<io::Result<()>>>,
+}
+
+/// Binds and serves `router` on a new thread with its own tokio runtime. Returns once the
+/// socket is bound, so the address is ready for clients.
+pub fn spawn(router: Router, config: ServerConfig) -> io::Result<ServerHandle> {
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    runtime.enable_all().thread_name("spikard-worker");
+    if config.workers > 0 {
+        runtime.worker_threads(config.workers);
+    }
+    let runtime = runtime.build()?;
+    let server = runtime.block_on(Server::bind(router, config))?;
+    let addr = server.local_addr()?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let thread = std::thread::Builder::new().name("spikard-server".into()).spawn(move || {
+        runtime.block_on(server.run(async {
+            // A dropped handle stops the server too.
+            let _ = stopped.await;
+        }))
+    })?;
+    Ok(ServerHandle { addr, stop: Some(stop), thread: Some(thread) })
+}
+
+impl ServerHandle {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Starts a graceful shutdown and waits for it to finish.
+    pub fn stop(mut self) -> io::Result<()> {
+        self.shutdown()
+    }
+
+    fn shutdown(&mut self) -> io::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.thread.take() {
+            Some(thread) => thread.join().map_err(|_| io::Error::other("server thread panicked"))?,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for ServerHandle {
+    fn drop(&mut self) {
+        if let Err(err) = self.shutdown() {
+            log::error!("server stopped with an error: {err}");
+        }
+    }
+}

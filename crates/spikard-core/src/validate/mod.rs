@@ -1,0 +1,83 @@
+//! Parameters checked in Rust before any handler runs.
+//!
+//! A route declares its parameters once, as [`ParamSpec`]s computed at startup. For each
+//! request, [`extract`] reads every parameter from its source, coerces it to its declared
+//! type and reports every failure at once, with pydantic v2's error types and wording.
+
+mod coerce;
+
+pub use coerce::{Coerced, ParamKind, coerce};
+
+use crate::problem::{FieldError, Source};
+use crate::request::{QueryParams, Request, parse_cookies};
+
+/// One declared parameter of a route.
+#[derive(Debug, Clone)]
+pub struct ParamSpec {
+    /// The name it is read by: the path segment, query key, header or cookie name.
+    pub key: String,
+    pub source: Source,
+    pub kind: ParamKind,
+    /// `list[T]`: every value of a repeated query key (or header).
+    pub list: bool,
+    /// Absent and required is a `missing` error; absent and optional leaves it to the default.
+    pub required: bool,
+}
+
+/// A parameter's value after coercion.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParamValue {
+    One(Coerced),
+    Many(Vec<Coerced>),
+    /// Not sent and not required: the handler's default applies.
+    Absent,
+}
+
+/// Reads and coerces every parameter in `specs`, in order, or returns every error found.
+pub fn extract(specs: &[ParamSpec], request: &Request) -> Result<Vec<ParamValue>, Vec<FieldError>> {
+    let needs = |source| specs.iter().any(|s| s.source == source);
+    let query = if needs(Source::Query) { request.query() } else { QueryParams::default() };
+    let cookies = if needs(Source::Cookie) { parse_cookies(&request.headers) } else { Vec::new() };
+
+    let mut values = Vec::with_capacity(specs.len());
+    let mut errors = Vec::new();
+    for spec in specs {
+        let raw: Vec<&str> = match spec.source {
+            Source::Path => request.path_param(&spec.key).into_iter().collect(),
+            Source::Query if spec.list => query.get_all(&spec.key).collect(),
+            Source::Query => query.get(&spec.key).into_iter().collect(),
+            Source::Header => {
+                let all = request.headers.get_all(spec.key.as_str()).iter().filter_map(|v| v.to_str().ok());
+                if spec.list { all.collect() } else { all.last().into_iter().collect() }
+            }
+            Source::Cookie => cookies.iter().rev().find(|(k, _)| *k == spec.key).map(|(_, v)| v.as_str()).into_iter().collect(),
+            Source::Body => unreachable!("bodies are not parameters"),
+        };
+        if raw.is_empty() {
+            if spec.required {
+                errors.push(FieldError::missing(spec.source, &spec.key));
+            }
+            values.push(ParamValue::Absent);
+            continue;
+        }
+        let mut coerced = Vec::with_capacity(raw.len());
+        for (i, text) in raw.iter().enumerate() {
+            match coerce(spec.kind, text) {
+                Ok(v) => coerced.push(v),
+                Err(err) => {
+                    let err = err.into_field_error(spec.source, text).at(spec.key.as_str());
+                    errors.push(if spec.list { err.at(i) } else { err });
+                }
+            }
+        }
+        values.push(if spec.list {
+            ParamValue::Many(coerced)
+        } else {
+            coerced.pop().map_or(ParamValue::Absent, ParamValue::One)
+        });
+    }
+    if errors.is_empty() { Ok(values) } else { Err(errors) }
+}
+
+#[cfg(test)]
+mod tests;
