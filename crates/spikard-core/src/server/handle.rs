@@ -24,14 +24,19 @@ pub fn spawn(router: Router, config: ServerConfig) -> io::Result<ServerHandle> {
         runtime.worker_threads(config.workers);
     }
     let runtime = runtime.build()?;
-    let server = runtime.block_on(Server::bind(router, config))?;
-    let addr = server.local_addr()?;
+    let listener = std::net::TcpListener::bind(config.addr)?;
+    let addr = listener.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();
     let thread = std::thread::Builder::new().name("spikard-server".into()).spawn(move || {
-        runtime.block_on(server.run(async {
-            // A dropped handle stops the server too.
-            let _ = stopped.await;
-        }))
+        runtime.block_on(async move {
+            let server = Server::from_std(listener, router, config)?;
+            server
+                .run(async {
+                    // A dropped handle stops the server too.
+                    let _ = stopped.await;
+                })
+                .await
+        })
     })?;
     Ok(ServerHandle { addr, stop: Some(stop), thread: Some(thread) })
 }

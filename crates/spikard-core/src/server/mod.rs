@@ -41,6 +41,14 @@ impl Server {
         Ok(Server { listener, app: Arc::new(App::new(router, config)) })
     }
 
+    /// Serves on a listener bound elsewhere (e.g. synchronously, to learn the port first).
+    /// Must be called inside a tokio runtime.
+    pub fn from_std(listener: std::net::TcpListener, router: Router, config: ServerConfig) -> io::Result<Server> {
+        listener.set_nonblocking(true)?;
+        let listener = TcpListener::from_std(listener)?;
+        Ok(Server { listener, app: Arc::new(App::new(router, config)) })
+    }
+
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.listener.local_addr()
     }
