@@ -20,6 +20,8 @@
 //! # }
 //! ```
 
+#![warn(missing_debug_implementations)]
+
 pub mod handler;
 pub mod json;
 pub mod middleware;

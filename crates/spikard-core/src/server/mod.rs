@@ -57,6 +57,9 @@ impl Server {
     /// close after their current request, and waits for them up to the shutdown timeout.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> io::Result<()> {
         let Server { listener, app } = self;
+        if let Ok(addr) = listener.local_addr() {
+            log::info!("listening on http://{addr}");
+        }
         let builder = auto::Builder::new(TokioExecutor::new());
         let graceful = GracefulShutdown::new();
         let mut shutdown = std::pin::pin!(shutdown);

@@ -1,0 +1,123 @@
+//! Core problems <-> Python exceptions. The only place the two error worlds meet.
+
+use http::StatusCode;
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyString, PyType};
+use spikard_core::Problem;
+
+static HTTP_EXCEPTION: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static LOGGER: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static FORMAT_EXCEPTION: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// Raised by Spikard when the request itself is at fault (e.g. `request.json()` on a body
+/// that is not JSON). Left uncaught, it is answered with its problem+json response.
+#[pyclass(extends = PyException, frozen, module = "spikard._spikard")]
+pub struct RequestError {
+    problem: Problem,
+}
+
+#[pymethods]
+impl RequestError {
+    #[getter]
+    fn status_code(&self) -> u16 {
+        self.problem.status().as_u16()
+    }
+
+    fn __str__(&self) -> String {
+        self.problem.body().to_string()
+    }
+}
+
+/// A Python exception carrying `problem`.
+pub fn problem_error(py: Python<'_>, problem: Problem) -> PyErr {
+    match Bound::new(py, RequestError { problem }) {
+        Ok(err) => PyErr::from_value(err.into_any()),
+        Err(err) => err,
+    }
+}
+
+/// What an exception escaping a handler is answered with. `HTTPException` and
+/// `RequestError` carry their own status; anything else is logged with its traceback and
+/// answered 500 (with the traceback in the body only when `debug` is on).
+pub fn to_problem(py: Python<'_>, err: PyErr, route: &str, debug: bool) -> Problem {
+    match known_problem(py, &err) {
+        Ok(Some(problem)) => problem,
+        Ok(None) => unexpected(py, err, route, debug),
+        Err(inner) => unexpected(py, inner, route, debug),
+    }
+}
+
+fn known_problem(py: Python<'_>, err: &PyErr) -> PyResult<Option<Problem>> {
+    let value = err.value(py);
+    if let Ok(request_error) = value.cast::<RequestError>() {
+        return Ok(Some(request_error.get().problem.clone()));
+    }
+    if !value.is_instance(HTTP_EXCEPTION.import(py, "spikard.exceptions", "HTTPException")?)? {
+        return Ok(None);
+    }
+    let status: u16 = value.getattr(pyo3::intern!(py, "status_code"))?.extract()?;
+    let status = StatusCode::from_u16(status)
+        .map_err(|_| pyo3::exceptions::PyValueError::new_err(format!("invalid status code {status}")))?;
+    let detail = value.getattr(pyo3::intern!(py, "detail"))?;
+    let mut problem = if detail.is_none() {
+        Problem::http(status, None)
+    } else if let Ok(text) = detail.cast::<PyString>() {
+        Problem::http(status, Some(text.to_str()?.to_owned()))
+    } else {
+        // A structured detail (dict, list, ...) is kept as JSON, not flattened to text.
+        let json = crate::from_python::encode(py, &detail)?;
+        let value = serde_json::from_slice(&json).map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+        Problem::http(status, None).with_extension("detail", value)
+    };
+    let headers = value.getattr(pyo3::intern!(py, "headers"))?;
+    if !headers.is_none() {
+        for item in headers.call_method0(pyo3::intern!(py, "items"))?.try_iter()? {
+            let (name, val): (String, String) = item?.extract()?;
+            problem = problem.with_header(name, val);
+        }
+    }
+    Ok(Some(problem))
+}
+
+fn unexpected(py: Python<'_>, err: PyErr, route: &str, debug: bool) -> Problem {
+    log_exception(py, &err, route);
+    let mut problem = Problem::internal();
+    if debug {
+        match format_traceback(py, &err) {
+            Ok(text) => problem = problem.with_extension("traceback", text.into()),
+            Err(e) => log::error!("could not format a traceback: {e}"),
+        }
+    }
+    problem
+}
+
+/// Logs through Python's `logging` (logger `spikard`) so the traceback lands wherever the
+/// application sends its logs.
+fn log_exception(py: Python<'_>, err: &PyErr, route: &str) {
+    let logged = (|| -> PyResult<()> {
+        let logger = LOGGER.get_or_try_init(py, || {
+            py.import("logging")?.call_method1("getLogger", ("spikard",)).map(Bound::unbind)
+        })?;
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("exc_info", err.value(py))?;
+        logger.bind(py).call_method("error", ("Exception in handler for %s", route), Some(&kwargs))?;
+        Ok(())
+    })();
+    if let Err(e) = logged {
+        log::error!("exception in handler for {route}: {err} (and logging it failed: {e})");
+    }
+}
+
+fn format_traceback(py: Python<'_>, err: &PyErr) -> PyResult<String> {
+    let format = FORMAT_EXCEPTION.get_or_try_init(py, || {
+        py.import("traceback")?.getattr("format_exception").map(Bound::unbind)
+    })?;
+    let lines = format.bind(py).call1((err.value(py),))?;
+    Ok(PyString::new(py, "").call_method1("join", (lines,))?.extract()?)
+}
+
+pub fn init_pymodule(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<RequestError>()
+}

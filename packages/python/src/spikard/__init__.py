@@ -1,0 +1,25 @@
+"""Spikard: a Python web framework whose HTTP engine is Rust.
+
+Write handlers the way you would in FastAPI; sockets, HTTP, routing, parsing, validation
+and JSON in both directions run in Rust.
+"""
+
+from spikard._spikard import Request, RequestError, __version__
+from spikard.app import Spikard
+from spikard.exceptions import HTTPException
+from spikard.params import Body, Cookie, Header, Path, Query
+from spikard.responses import Response
+
+__all__ = [
+    "Body",
+    "Cookie",
+    "HTTPException",
+    "Header",
+    "Path",
+    "Query",
+    "Request",
+    "RequestError",
+    "Response",
+    "Spikard",
+    "__version__",
+]

@@ -1,0 +1,5 @@
+import sys
+
+from spikard.cli import main
+
+sys.exit(main())

@@ -1,0 +1,109 @@
+"""The `Spikard` application: route decorators and serving."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from spikard import _spikard
+from spikard.params import ParamDesc, analyze
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+
+
+@dataclass(frozen=True)
+class Route:
+    """A registered route, as `spikard._spikard.Server` reads it."""
+
+    methods: list[str]
+    path: str
+    handler: Callable[..., Any]
+    params: list[ParamDesc]
+    status_code: int
+
+
+class Spikard:
+    """A Spikard application.
+
+    >>> app = Spikard()
+    >>> @app.get("/items/{item_id}")
+    ... def read_item(item_id: int, q: str | None = None) -> dict:
+    ...     return {"item_id": item_id, "q": q}
+    """
+
+    def __init__(
+        self,
+        *,
+        debug: bool = False,
+        body_limit: int = 10 * 1024 * 1024,
+        shutdown_timeout: float = 10.0,
+    ) -> None:
+        self.debug = debug
+        self.body_limit = body_limit
+        self.shutdown_timeout = shutdown_timeout
+        self.routes: list[Route] = []
+
+    def route(
+        self, path: str, methods: Iterable[str] = ("GET",), *, status_code: int = 200
+    ) -> Callable[[F], F]:
+        """Register the decorated function for `methods` on `path` (`/users/{id}`)."""
+        methods = [m.upper() for m in methods]
+        for m in methods:
+            if m not in _METHODS:
+                raise ValueError(f"route {path}: unsupported method {m!r}")
+
+        def register(func: F) -> F:
+            label = f"{','.join(methods)} {path}"
+            if inspect.iscoroutinefunction(func):
+                raise TypeError(
+                    f"route {label}: async handlers are not supported yet; declare it with `def`"
+                )
+            self.routes.append(Route(methods, path, func, analyze(label, path, func), status_code))
+            return func
+
+        return register
+
+    def get(self, path: str, *, status_code: int = 200) -> Callable[[F], F]:
+        return self.route(path, ["GET"], status_code=status_code)
+
+    def post(self, path: str, *, status_code: int = 200) -> Callable[[F], F]:
+        return self.route(path, ["POST"], status_code=status_code)
+
+    def put(self, path: str, *, status_code: int = 200) -> Callable[[F], F]:
+        return self.route(path, ["PUT"], status_code=status_code)
+
+    def patch(self, path: str, *, status_code: int = 200) -> Callable[[F], F]:
+        return self.route(path, ["PATCH"], status_code=status_code)
+
+    def delete(self, path: str, *, status_code: int = 200) -> Callable[[F], F]:
+        return self.route(path, ["DELETE"], status_code=status_code)
+
+    def head(self, path: str, *, status_code: int = 200) -> Callable[[F], F]:
+        return self.route(path, ["HEAD"], status_code=status_code)
+
+    def options(self, path: str, *, status_code: int = 200) -> Callable[[F], F]:
+        return self.route(path, ["OPTIONS"], status_code=status_code)
+
+    def build_server(self, host: str = "127.0.0.1", port: int = 8000) -> _spikard.Server:
+        """Compile the routes into a native server (validating every route) without serving."""
+        return _spikard.Server(
+            self.routes,
+            host=host,
+            port=port,
+            body_limit=self.body_limit,
+            shutdown_timeout=self.shutdown_timeout,
+            debug=self.debug,
+        )
+
+    def run(self, host: str = "127.0.0.1", port: int = 8000) -> None:
+        """Serve until SIGINT or SIGTERM, then finish in-flight requests and return."""
+        server = self.build_server(host, port)
+        try:
+            server.serve()
+        except KeyboardInterrupt:
+            # The server already drained; Python only noticed the signal late.
+            pass

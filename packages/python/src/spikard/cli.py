@@ -1,0 +1,51 @@
+"""`python -m spikard run module:app` (or `path/to/app.py:app`)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import sys
+from pathlib import Path
+
+from spikard.app import Spikard
+
+
+def load_app(target: str, app_dir: str | None = None) -> Spikard:
+    """Import `module:attr` or `path/to/file.py:attr` (attr defaults to `app`)."""
+    location, _, attr = target.partition(":")
+    attr = attr or "app"
+    if app_dir is not None:
+        sys.path.insert(0, app_dir)
+    if location.endswith(".py"):
+        path = Path(location).resolve()
+        if not path.is_file():
+            raise SystemExit(f"spikard: no such file: {location}")
+        sys.path.insert(0, str(path.parent))
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        if spec is None or spec.loader is None:
+            raise SystemExit(f"spikard: cannot import {location}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[path.stem] = module
+        spec.loader.exec_module(module)
+    else:
+        sys.path.insert(0, ".")
+        module = importlib.import_module(location)
+    app = getattr(module, attr, None)
+    if not isinstance(app, Spikard):
+        raise SystemExit(f"spikard: {location}:{attr} is not a Spikard app (got {type(app).__name__})")
+    return app
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="spikard", description="Serve a Spikard app.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="serve an app until SIGINT or SIGTERM")
+    run.add_argument("target", help="module:app or path/to/app.py:app")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8000)
+    run.add_argument("--app-dir", default=None, help="directory to import the module from")
+    args = parser.parse_args(argv)
+    app = load_app(args.target, args.app_dir)
+    app.run(host=args.host, port=args.port)
+    return 0

@@ -1,0 +1,25 @@
+"""Exceptions a handler raises to answer with an error."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+
+class HTTPException(Exception):
+    """Answer the request with `status_code` and a problem+json body carrying `detail`.
+
+    `detail` is usually a sentence; a dict or list is kept as JSON. `headers` are added
+    to the response (e.g. `WWW-Authenticate`).
+    """
+
+    def __init__(
+        self, status_code: int, detail: Any = None, headers: Mapping[str, str] | None = None
+    ) -> None:
+        super().__init__(status_code, detail)
+        self.status_code = status_code
+        self.detail = detail
+        self.headers = dict(headers) if headers else None
+
+    def __repr__(self) -> str:
+        return f"HTTPException(status_code={self.status_code!r}, detail={self.detail!r})"
