@@ -7,7 +7,7 @@
 //! curl -X POST http://127.0.0.1:3000/echo -H 'content-type: application/json' -d '{"a":1}'
 //! ```
 
-use spikard_core::{HandlerResult, Problem, Request, Router, ServerConfig, json_response, shutdown_signal};
+use spikard_core::{HandlerResult, Request, Router, ServerConfig, json_response, shutdown_signal};
 
 /// Path parameters arrive percent-decoded, by name.
 async fn hello(req: Request) -> HandlerResult {
@@ -22,7 +22,7 @@ async fn hello(req: Request) -> HandlerResult {
 /// The body has already been read under the size limit; check it is JSON and echo it.
 async fn echo(req: Request) -> HandlerResult {
     // Errors are problems: the core renders them as RFC 9457 problem+json.
-    spikard_core::json::JsonDocument::parse(req.body.to_vec()).map_err(|e| Problem::malformed_json(e))?;
+    spikard_core::json::JsonDocument::parse(req.body.to_vec())?;
     Ok(json_response(req.body))
 }
 
@@ -36,7 +36,10 @@ async fn main() -> std::io::Result<()> {
     router.post("/echo", echo).expect("valid route");
 
     // 2. Bind: defaults are a 10 MiB body limit and a 10 s shutdown drain.
-    let config = ServerConfig { addr: "127.0.0.1:3000".parse().expect("address"), ..ServerConfig::default() };
+    let config = ServerConfig {
+        addr: "127.0.0.1:3000".parse().expect("address"),
+        ..ServerConfig::default()
+    };
     let server = spikard_core::Server::bind(router, config).await?;
     println!("listening on http://{}", server.local_addr()?);
 

@@ -49,12 +49,18 @@ pub struct FieldError {
     /// The value that was rejected (`{}` when there was none).
     pub input: Value,
     /// Constraint context, e.g. `{"error": "..."}` or `{"ge": 1}`.
-    pub ctx: Option<Map<String, Value>>,
+    pub ctx: Option<Box<Map<String, Value>>>,
 }
 
 impl FieldError {
     pub fn new(kind: &'static str, source: Source, msg: impl Into<String>, input: Value) -> Self {
-        FieldError { kind, loc: vec![Value::from(source.as_str())], msg: msg.into(), input, ctx: None }
+        FieldError {
+            kind,
+            loc: vec![Value::from(source.as_str())],
+            msg: msg.into(),
+            input,
+            ctx: None,
+        }
     }
 
     /// Appends a field name or list index to `loc`.
@@ -64,7 +70,7 @@ impl FieldError {
     }
 
     pub fn with_ctx(mut self, key: &str, value: impl Into<Value>) -> Self {
-        self.ctx.get_or_insert_with(Map::new).insert(key.to_owned(), value.into());
+        self.ctx.get_or_insert_default().insert(key.to_owned(), value.into());
         self
     }
 
@@ -80,15 +86,19 @@ impl FieldError {
         entry.insert("msg".into(), self.msg.clone().into());
         entry.insert("input".into(), self.input.clone());
         if let Some(ctx) = &self.ctx {
-            entry.insert("ctx".into(), Value::Object(ctx.clone()));
+            entry.insert("ctx".into(), Value::Object((**ctx).clone()));
         }
         Value::Object(entry)
     }
 }
 
 /// An error response: status, RFC 9457 members, optional field errors and extra headers.
+/// Boxed, so a `Result<_, Problem>` stays one pointer wide on the happy path.
 #[derive(Debug, Clone)]
-pub struct Problem {
+pub struct Problem(Box<Inner>);
+
+#[derive(Debug, Clone)]
+struct Inner {
     status: StatusCode,
     type_uri: String,
     title: String,
@@ -101,7 +111,7 @@ pub struct Problem {
 impl Problem {
     /// A problem of one of Spikard's own kinds, `https://spikard.dev/errors/{slug}`.
     pub fn new(status: StatusCode, slug: &str, title: &str) -> Self {
-        Problem {
+        Problem(Box::new(Inner {
             status,
             type_uri: format!("{TYPE_BASE}{slug}"),
             title: title.to_owned(),
@@ -109,12 +119,12 @@ impl Problem {
             errors: Vec::new(),
             headers: Vec::new(),
             extensions: Map::new(),
-        }
+        }))
     }
 
     /// A plain HTTP error (what `HTTPException` raises): type `about:blank`, title the reason phrase.
     pub fn http(status: StatusCode, detail: Option<String>) -> Self {
-        Problem {
+        Problem(Box::new(Inner {
             status,
             type_uri: "about:blank".to_owned(),
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
@@ -122,7 +132,7 @@ impl Problem {
             errors: Vec::new(),
             headers: Vec::new(),
             extensions: Map::new(),
-        }
+        }))
     }
 
     pub fn not_found() -> Self {
@@ -131,9 +141,13 @@ impl Problem {
 
     /// 405 with the `Allow` header listing what the path does accept.
     pub fn method_not_allowed(method: &http::Method, allow: &str) -> Self {
-        Problem::new(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "Method Not Allowed")
-            .with_detail(format!("Method {method} is not allowed here; allowed: {allow}"))
-            .with_header("allow", allow)
+        Problem::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method-not-allowed",
+            "Method Not Allowed",
+        )
+        .with_detail(format!("Method {method} is not allowed here; allowed: {allow}"))
+        .with_header("allow", allow)
     }
 
     pub fn payload_too_large(limit: usize) -> Self {
@@ -142,8 +156,12 @@ impl Problem {
     }
 
     pub fn unsupported_media_type(found: &str, expected: &str) -> Self {
-        Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Unsupported Media Type")
-            .with_detail(format!("Expected {expected}, got {found}"))
+        Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Unsupported Media Type",
+        )
+        .with_detail(format!("Expected {expected}, got {found}"))
     }
 
     /// 400 for a body that is not JSON; `errors` carries one `json_invalid` entry.
@@ -161,60 +179,69 @@ impl Problem {
     pub fn validation(errors: Vec<FieldError>) -> Self {
         let n = errors.len();
         let noun = if n == 1 { "error" } else { "errors" };
-        Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "validation-error", "Request Validation Failed")
-            .with_detail(format!("{n} validation {noun} in request"))
-            .with_errors(errors)
+        Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation-error",
+            "Request Validation Failed",
+        )
+        .with_detail(format!("{n} validation {noun} in request"))
+        .with_errors(errors)
     }
 
     pub fn internal() -> Self {
-        Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal-server-error", "Internal Server Error")
-            .with_detail("The server failed to handle this request")
+        Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal-server-error",
+            "Internal Server Error",
+        )
+        .with_detail("The server failed to handle this request")
     }
 
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
-        self.detail = Some(detail.into());
+        self.0.detail = Some(detail.into());
         self
     }
 
     pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
-        self.errors = errors;
+        self.0.errors = errors;
         self
     }
 
     pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.headers.push((name.into(), value.into()));
+        self.0.headers.push((name.into(), value.into()));
         self
     }
 
     /// An extension member beside the standard ones (e.g. `traceback` in debug mode).
     pub fn with_extension(mut self, key: &str, value: Value) -> Self {
-        self.extensions.insert(key.to_owned(), value);
+        self.0.extensions.insert(key.to_owned(), value);
         self
     }
 
     pub fn status(&self) -> StatusCode {
-        self.status
+        self.0.status
     }
 
     pub fn errors(&self) -> &[FieldError] {
-        &self.errors
+        &self.0.errors
     }
 
     /// The JSON document of the body.
     pub fn body(&self) -> Value {
+        let p = &self.0;
         let mut doc = json!({
-            "type": self.type_uri,
-            "title": self.title,
-            "status": self.status.as_u16(),
+            "type": p.type_uri,
+            "title": p.title,
+            "status": p.status.as_u16(),
         });
         let obj = doc.as_object_mut().expect("literal object");
-        if let Some(detail) = &self.detail {
+        if let Some(detail) = &p.detail {
             obj.insert("detail".into(), detail.clone().into());
         }
-        if !self.errors.is_empty() {
-            obj.insert("errors".into(), self.errors.iter().map(FieldError::to_json).collect());
+        if !p.errors.is_empty() {
+            obj.insert("errors".into(), p.errors.iter().map(FieldError::to_json).collect());
         }
-        for (k, v) in &self.extensions {
+        for (k, v) in &p.extensions {
             obj.insert(k.clone(), v.clone());
         }
         doc
@@ -223,15 +250,18 @@ impl Problem {
     pub fn into_response(self) -> Response {
         let body = serde_json::to_vec(&self.body()).expect("a JSON value always serializes");
         let mut response = http::Response::new(full(Bytes::from(body)));
-        *response.status_mut() = self.status;
+        let Inner {
+            status, headers: extra, ..
+        } = *self.0;
+        *response.status_mut() = status;
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
-        for (name, value) in self.headers {
+        for (name, value) in extra {
             match (header::HeaderName::try_from(name), HeaderValue::try_from(value)) {
                 (Ok(name), Ok(value)) => {
                     headers.append(name, value);
                 }
-                _ => log::warn!("dropped an invalid header on a {} problem", self.status),
+                _ => log::warn!("dropped an invalid header on a {status} problem"),
             }
         }
         response
@@ -274,7 +304,10 @@ mod tests {
     #[test]
     fn http_problem_uses_reason_phrase() {
         let body = Problem::http(StatusCode::NOT_FOUND, Some("no such item".into())).body();
-        assert_eq!(body, json!({"type": "about:blank", "title": "Not Found", "status": 404, "detail": "no such item"}));
+        assert_eq!(
+            body,
+            json!({"type": "about:blank", "title": "Not Found", "status": 404, "detail": "no such item"})
+        );
     }
 
     #[test]

@@ -17,7 +17,10 @@ async fn echo(req: Request) -> HandlerResult {
 }
 
 async fn user(req: Request) -> HandlerResult {
-    Ok(json_response(format!(r#"{{"id":"{}"}}"#, req.path_param("id").unwrap_or_default())))
+    Ok(json_response(format!(
+        r#"{{"id":"{}"}}"#,
+        req.path_param("id").unwrap_or_default()
+    )))
 }
 
 async fn boom(_: Request) -> HandlerResult {
@@ -25,7 +28,12 @@ async fn boom(_: Request) -> HandlerResult {
 }
 
 fn config(body_limit: usize) -> ServerConfig {
-    ServerConfig { addr: "127.0.0.1:0".parse().unwrap(), body_limit, workers: 2, ..ServerConfig::default() }
+    ServerConfig {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        body_limit,
+        workers: 2,
+        ..ServerConfig::default()
+    }
 }
 
 fn router() -> Router {
@@ -109,9 +117,16 @@ async fn body_limit_is_413_with_or_without_content_length() {
 
     // A chunked body (no Content-Length) is cut off as soon as it passes the limit.
     let stream = Chunked(vec![Bytes::from(vec![b'1'; 800]), Bytes::from(vec![b'1'; 800])].into_iter());
-    let req = http::Request::builder().method("POST").uri("/echo").header("host", "x").body(stream).unwrap();
+    let req = http::Request::builder()
+        .method("POST")
+        .uri("/echo")
+        .header("host", "x")
+        .body(stream)
+        .unwrap();
     let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tcp)).await.unwrap();
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tcp))
+        .await
+        .unwrap();
     tokio::spawn(conn);
     let reply = support::collect(sender.send_request(req).await.unwrap()).await;
     assert_eq!(reply.status, 413);
@@ -175,8 +190,14 @@ async fn graceful_shutdown_drains_in_flight_requests() {
     // Stop while the request is in flight: the server stops accepting at once...
     let stopping = tokio::task::spawn_blocking(move || server.stop());
     tokio::time::sleep(Duration::from_millis(200)).await;
-    assert!(tokio::net::TcpStream::connect(addr).await.is_err(), "still accepting after shutdown began");
-    assert!(!stopping.is_finished(), "shutdown did not wait for the in-flight request");
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "still accepting after shutdown began"
+    );
+    assert!(
+        !stopping.is_finished(),
+        "shutdown did not wait for the in-flight request"
+    );
 
     // ...and the request in flight still gets its answer before the server exits.
     release.notify_one();

@@ -1,10 +1,10 @@
 //! The route table, built once from the route specs the Python package computes, and the
 //! `Server` that serves it (blocking, for `app.run`, or on a background thread, for tests).
 
-use std::net::{SocketAddr, ToSocketAddrs};
-use std::sync::Mutex;
 use crossbeam_channel::{Receiver, unbounded as channel};
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -41,8 +41,14 @@ struct RouteDesc {
 }
 
 enum State {
-    Ready { router: Router, queue: Receiver<Job> },
-    Running { handle: ServerHandle, dispatcher: JoinHandle<()> },
+    Ready {
+        router: Router,
+        queue: Receiver<Job>,
+    },
+    Running {
+        handle: ServerHandle,
+        dispatcher: JoinHandle<()>,
+    },
     Done,
 }
 
@@ -57,6 +63,7 @@ pub struct Server {
 impl Server {
     #[new]
     #[pyo3(signature = (routes, *, host = "127.0.0.1", port = 8000, body_limit = 10 * 1024 * 1024, shutdown_timeout = 10.0, workers = 0, debug = false))]
+    #[allow(clippy::too_many_arguments)] // a Python signature: one keyword per option
     fn new(
         py: Python<'_>,
         routes: Vec<RouteDesc>,
@@ -70,7 +77,12 @@ impl Server {
         let addr = resolve(host, port)?;
         let shutdown_timeout = Duration::try_from_secs_f64(shutdown_timeout)
             .map_err(|_| PyValueError::new_err("shutdown_timeout must be a non-negative number of seconds"))?;
-        let config = ServerConfig { addr, body_limit, shutdown_timeout, workers };
+        let config = ServerConfig {
+            addr,
+            body_limit,
+            shutdown_timeout,
+            workers,
+        };
         let (sender, queue) = channel();
         let mut router = Router::new();
         for route in routes {
@@ -83,18 +95,26 @@ impl Server {
                     .map_err(|e| PyValueError::new_err(e.to_string()))?;
             }
         }
-        Ok(Server { config, state: Mutex::new(State::Ready { router, queue }) })
+        Ok(Server {
+            config,
+            state: Mutex::new(State::Ready { router, queue }),
+        })
     }
 
     /// Serves on a background thread; returns the bound `(host, port)` once it accepts.
     fn start(&self, py: Python<'_>) -> PyResult<(String, u16)> {
-        let mut state = self.state.lock().map_err(|_| PyRuntimeError::new_err("server state poisoned"))?;
+        let mut state = self
+            .state
+            .lock()
+            .map_err(|_| PyRuntimeError::new_err("server state poisoned"))?;
         let State::Ready { router, queue } = std::mem::replace(&mut *state, State::Done) else {
             return Err(PyRuntimeError::new_err("this server has already been started"));
         };
         let dispatcher = spawn_dispatcher(queue).map_err(|e| PyOSError::new_err(e.to_string()))?;
         let config = self.config.clone();
-        let handle = py.detach(|| spikard_core::spawn(router, config)).map_err(|e| PyOSError::new_err(e.to_string()))?;
+        let handle = py
+            .detach(|| spikard_core::spawn(router, config))
+            .map_err(|e| PyOSError::new_err(e.to_string()))?;
         let addr = handle.addr();
         *state = State::Running { handle, dispatcher };
         Ok((addr.ip().to_string(), addr.port()))
@@ -102,12 +122,17 @@ impl Server {
 
     /// Stops a server started with `start`: drains in-flight requests, then returns.
     fn stop(&self, py: Python<'_>) -> PyResult<()> {
-        let mut state = self.state.lock().map_err(|_| PyRuntimeError::new_err("server state poisoned"))?;
+        let mut state = self
+            .state
+            .lock()
+            .map_err(|_| PyRuntimeError::new_err("server state poisoned"))?;
         if let State::Running { handle, dispatcher } = std::mem::replace(&mut *state, State::Done) {
             // The drain needs the dispatcher, and the dispatcher needs the GIL: let go of it.
             py.detach(|| {
                 handle.stop()?;
-                dispatcher.join().map_err(|_| std::io::Error::other("dispatcher thread panicked"))
+                dispatcher
+                    .join()
+                    .map_err(|_| std::io::Error::other("dispatcher thread panicked"))
             })
             .map_err(|e| PyOSError::new_err(e.to_string()))?;
         }
@@ -117,7 +142,10 @@ impl Server {
     /// Serves in this thread until SIGINT or SIGTERM, then drains and returns.
     fn serve(&self, py: Python<'_>) -> PyResult<()> {
         let (router, queue) = {
-            let mut state = self.state.lock().map_err(|_| PyRuntimeError::new_err("server state poisoned"))?;
+            let mut state = self
+                .state
+                .lock()
+                .map_err(|_| PyRuntimeError::new_err("server state poisoned"))?;
             match std::mem::replace(&mut *state, State::Done) {
                 State::Ready { router, queue } => (router, queue),
                 _ => return Err(PyRuntimeError::new_err("this server has already been started")),
@@ -135,7 +163,9 @@ impl Server {
                 let server = spikard_core::Server::bind(router, config).await?;
                 server.run(spikard_core::shutdown_signal()).await
             })?;
-            dispatcher.join().map_err(|_| std::io::Error::other("dispatcher thread panicked"))
+            dispatcher
+                .join()
+                .map_err(|_| std::io::Error::other("dispatcher thread panicked"))
         })
         .map_err(|e| PyOSError::new_err(e.to_string()))
     }
@@ -151,7 +181,12 @@ fn resolve(host: &str, port: u16) -> PyResult<SocketAddr> {
 
 /// Turns one route description into its handler: the `ParamSpec`s the core validates and
 /// the argument slots the dispatcher fills. Bad descriptions fail here, naming the route.
-fn compile(py: Python<'_>, route: &RouteDesc, debug: bool, queue: crossbeam_channel::Sender<Job>) -> PyResult<PyHandler> {
+fn compile(
+    py: Python<'_>,
+    route: &RouteDesc,
+    debug: bool,
+    queue: crossbeam_channel::Sender<Job>,
+) -> PyResult<PyHandler> {
     let label = format!("{} {}", route.methods.join(","), route.path);
     let fail = |msg: String| PyValueError::new_err(format!("route {label}: {msg}"));
     let mut specs = Vec::new();
@@ -170,7 +205,10 @@ fn compile(py: Python<'_>, route: &RouteDesc, debug: bool, queue: crossbeam_chan
                     "any" => BodyKind::Any,
                     other => return Err(fail(format!("unknown body kind {other:?}"))),
                 };
-                body = Some(BodyPlan { kind, required: p.required });
+                body = Some(BodyPlan {
+                    kind,
+                    required: p.required,
+                });
                 Slot::Body
             }
             "request" => {
@@ -185,17 +223,47 @@ fn compile(py: Python<'_>, route: &RouteDesc, debug: bool, queue: crossbeam_chan
                     "cookie" => Source::Cookie,
                     other => return Err(fail(format!("unknown parameter source {other:?}"))),
                 };
-                let kind = p.kind.parse().map_err(|e: String| fail(format!("parameter {}: {e}", p.name)))?;
-                specs.push(ParamSpec { key: p.key.clone(), source, kind, list: p.list, required: p.required });
+                let kind = p
+                    .kind
+                    .parse()
+                    .map_err(|e: String| fail(format!("parameter {}: {e}", p.name)))?;
+                specs.push(ParamSpec {
+                    key: p.key.clone(),
+                    source,
+                    kind,
+                    list: p.list,
+                    required: p.required,
+                });
                 Slot::Param(specs.len() - 1)
             }
         };
-        let default = if p.required { None } else { p.default.as_ref().map(|d| d.clone_ref(py)) };
-        args.push(Arg { name: PyString::intern(py, &p.name).unbind(), slot, default });
+        let default = if p.required {
+            None
+        } else {
+            p.default.as_ref().map(|d| d.clone_ref(py))
+        };
+        args.push(Arg {
+            name: PyString::intern(py, &p.name).unbind(),
+            slot,
+            default,
+        });
     }
-    let status = StatusCode::from_u16(route.status_code).map_err(|_| fail(format!("invalid status code {}", route.status_code)))?;
-    let target = Target { label, handler: route.handler.clone_ref(py), args, status, debug };
-    Ok(PyHandler { target: Arc::new(target), specs, body, wants_request, queue })
+    let status = StatusCode::from_u16(route.status_code)
+        .map_err(|_| fail(format!("invalid status code {}", route.status_code)))?;
+    let target = Target {
+        label,
+        handler: route.handler.clone_ref(py),
+        args,
+        status,
+        debug,
+    };
+    Ok(PyHandler {
+        target: Arc::new(target),
+        specs,
+        body,
+        wants_request,
+        queue,
+    })
 }
 
 pub fn init_pymodule(m: &Bound<'_, PyModule>) -> PyResult<()> {

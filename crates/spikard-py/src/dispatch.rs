@@ -3,9 +3,9 @@
 //! which takes the GIL once and runs every job waiting in the queue before it lets go
 //! (request batching). Results return on a oneshot channel.
 
+use crossbeam_channel::{Receiver, Sender};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
-use crossbeam_channel::{Receiver, Sender};
 use std::thread::JoinHandle;
 
 use http::StatusCode;
@@ -103,10 +103,20 @@ impl PyHandler {
         }
         let (reply, receiver) = oneshot::channel();
         let request = self.wants_request.then_some(request);
-        let job = Job { target: Arc::clone(&self.target), values, body, request, reply };
+        let job = Job {
+            target: Arc::clone(&self.target),
+            values,
+            body,
+            request,
+            reply,
+        };
         self.queue.send(job).map_err(|_| {
-            Problem::new(StatusCode::SERVICE_UNAVAILABLE, "service-unavailable", "Service Unavailable")
-                .with_detail("The server is shutting down")
+            Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "service-unavailable",
+                "Service Unavailable",
+            )
+            .with_detail("The server is shutting down")
         })?;
         Ok(receiver)
     }
@@ -114,10 +124,19 @@ impl PyHandler {
 
 /// Parses the JSON body: 415 for a non-JSON content type, 400 for malformed JSON, field
 /// errors (missing, wrong shape) added to `errors`.
-fn read_body(plan: &BodyPlan, request: &Request, errors: &mut Vec<FieldError>) -> Result<Option<JsonDocument>, Problem> {
+fn read_body(
+    plan: &BodyPlan,
+    request: &Request,
+    errors: &mut Vec<FieldError>,
+) -> Result<Option<JsonDocument>, Problem> {
     if request.body.is_empty() {
         if plan.required {
-            errors.push(FieldError::new("missing", Source::Body, "Field required", serde_json::Value::Null));
+            errors.push(FieldError::new(
+                "missing",
+                Source::Body,
+                "Field required",
+                serde_json::Value::Null,
+            ));
         }
         return Ok(None);
     }
@@ -126,7 +145,7 @@ fn read_body(plan: &BodyPlan, request: &Request, errors: &mut Vec<FieldError>) -
     {
         return Err(Problem::unsupported_media_type(ct, "application/json"));
     }
-    let doc = JsonDocument::parse(request.body.to_vec()).map_err(Problem::malformed_json)?;
+    let doc = JsonDocument::parse(request.body.to_vec())?;
     let shape_error = match (plan.kind, doc.nodes().first()) {
         (BodyKind::Object, Some(spikard_core::json::Node::Object { .. }))
         | (BodyKind::Array, Some(spikard_core::json::Node::Array { .. }))
@@ -143,21 +162,29 @@ fn read_body(plan: &BodyPlan, request: &Request, errors: &mut Vec<FieldError>) -
 
 /// Starts the dispatcher thread. It ends when every sender (every route handler) is gone.
 pub fn spawn_dispatcher(queue: Receiver<Job>) -> std::io::Result<JoinHandle<()>> {
-    std::thread::Builder::new().name("spikard-dispatch".into()).spawn(move || {
-        Python::attach(|py| {
-            while let Ok(job) = py.detach(|| queue.recv()) {
-                run(py, job);
-                // Batching: everything already queued runs before the GIL is released.
-                while let Ok(job) = queue.try_recv() {
+    std::thread::Builder::new()
+        .name("spikard-dispatch".into())
+        .spawn(move || {
+            Python::attach(|py| {
+                while let Ok(job) = py.detach(|| queue.recv()) {
                     run(py, job);
+                    // Batching: everything already queued runs before the GIL is released.
+                    while let Ok(job) = queue.try_recv() {
+                        run(py, job);
+                    }
                 }
-            }
+            })
         })
-    })
 }
 
 fn run(py: Python<'_>, job: Job) {
-    let Job { target, values, body, request, reply } = job;
+    let Job {
+        target,
+        values,
+        body,
+        request,
+        reply,
+    } = job;
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         invoke(py, &target, &values, body.as_ref(), request)
             .map_err(|err| errors::to_problem(py, err, &target.label, target.debug))

@@ -68,7 +68,8 @@ fn known_problem(py: Python<'_>, err: &PyErr) -> PyResult<Option<Problem>> {
     } else {
         // A structured detail (dict, list, ...) is kept as JSON, not flattened to text.
         let json = crate::from_python::encode(py, &detail)?;
-        let value = serde_json::from_slice(&json).map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+        let value =
+            serde_json::from_slice(&json).map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
         Problem::http(status, None).with_extension("detail", value)
     };
     let headers = value.getattr(pyo3::intern!(py, "headers"))?;
@@ -98,11 +99,15 @@ fn unexpected(py: Python<'_>, err: PyErr, route: &str, debug: bool) -> Problem {
 fn log_exception(py: Python<'_>, err: &PyErr, route: &str) {
     let logged = (|| -> PyResult<()> {
         let logger = LOGGER.get_or_try_init(py, || {
-            py.import("logging")?.call_method1("getLogger", ("spikard",)).map(Bound::unbind)
+            py.import("logging")?
+                .call_method1("getLogger", ("spikard",))
+                .map(Bound::unbind)
         })?;
         let kwargs = PyDict::new(py);
-        kwargs.set_item("exc_info", err.value(py))?;
-        logger.bind(py).call_method("error", ("Exception in handler for %s", route), Some(&kwargs))?;
+        kwargs.set_item("exc_info", exception_with_traceback(py, err))?;
+        logger
+            .bind(py)
+            .call_method("error", ("Exception in handler for %s", route), Some(&kwargs))?;
         Ok(())
     })();
     if let Err(e) = logged {
@@ -114,8 +119,13 @@ fn format_traceback(py: Python<'_>, err: &PyErr) -> PyResult<String> {
     let format = FORMAT_EXCEPTION.get_or_try_init(py, || {
         py.import("traceback")?.getattr("format_exception").map(Bound::unbind)
     })?;
-    let lines = format.bind(py).call1((err.value(py),))?;
-    Ok(PyString::new(py, "").call_method1("join", (lines,))?.extract()?)
+    let lines = format.bind(py).call1((exception_with_traceback(py, err),))?;
+    PyString::new(py, "").call_method1("join", (lines,))?.extract()
+}
+
+/// The exception object with its `__traceback__` set (PyO3 keeps it apart until asked).
+fn exception_with_traceback<'py>(py: Python<'py>, err: &PyErr) -> Bound<'py, PyAny> {
+    err.clone_ref(py).into_value(py).into_bound(py).into_any()
 }
 
 pub fn init_pymodule(m: &Bound<'_, PyModule>) -> PyResult<()> {

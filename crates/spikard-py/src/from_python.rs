@@ -9,7 +9,9 @@ use http::{HeaderName, HeaderValue, StatusCode, header};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PySet, PyString, PyTuple, PyType};
+use pyo3::types::{
+    PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PySet, PyString, PyTuple, PyType,
+};
 use spikard_core::json::{write_f64, write_i64, write_str};
 use spikard_core::{Response, full};
 
@@ -30,7 +32,11 @@ pub fn to_response(py: Python<'_>, value: &Bound<'_, PyAny>, status: StatusCode)
         return response_object(py, value);
     }
     if let Ok(bytes) = value.cast_exact::<PyBytes>() {
-        return Ok(build(status, Some("application/octet-stream"), Bytes::copy_from_slice(bytes.as_bytes())));
+        return Ok(build(
+            status,
+            Some("application/octet-stream"),
+            Bytes::copy_from_slice(bytes.as_bytes()),
+        ));
     }
     Ok(build(status, Some("application/json"), Bytes::from(encode(py, value)?)))
 }
@@ -46,7 +52,9 @@ fn build(status: StatusCode, content_type: Option<&'static str>, body: Bytes) ->
     let mut response = http::Response::new(full(body));
     *response.status_mut() = status;
     if let Some(ct) = content_type {
-        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
     }
     response
 }
@@ -55,7 +63,8 @@ fn build(status: StatusCode, content_type: Option<&'static str>, body: Bytes) ->
 fn response_object(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Response> {
     use pyo3::intern;
     let status: u16 = value.getattr(intern!(py, "status_code"))?.extract()?;
-    let status = StatusCode::from_u16(status).map_err(|_| PyValueError::new_err(format!("invalid status code {status}")))?;
+    let status =
+        StatusCode::from_u16(status).map_err(|_| PyValueError::new_err(format!("invalid status code {status}")))?;
     let content = value.getattr(intern!(py, "content"))?;
     let (body, default_type) = if content.is_none() {
         (Bytes::new(), None)
@@ -64,7 +73,10 @@ fn response_object(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Respons
     } else if let Ok(b) = content.cast::<PyByteArray>() {
         (Bytes::from(b.to_vec()), Some("application/octet-stream"))
     } else if let Ok(s) = content.cast::<PyString>() {
-        (Bytes::copy_from_slice(s.to_str()?.as_bytes()), Some("text/plain; charset=utf-8"))
+        (
+            Bytes::copy_from_slice(s.to_str()?.as_bytes()),
+            Some("text/plain; charset=utf-8"),
+        )
     } else {
         (Bytes::from(encode(py, &content)?), Some("application/json"))
     };
@@ -72,7 +84,10 @@ fn response_object(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Respons
     let headers = response.headers_mut();
     let media_type = value.getattr(intern!(py, "media_type"))?;
     if !media_type.is_none() {
-        headers.insert(header::CONTENT_TYPE, header_value(media_type.cast::<PyString>()?.to_str()?)?);
+        headers.insert(
+            header::CONTENT_TYPE,
+            header_value(media_type.cast::<PyString>()?.to_str()?)?,
+        );
     } else if let Some(ct) = default_type {
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
     }
@@ -98,7 +113,9 @@ fn header_value(value: &str) -> PyResult<HeaderValue> {
 
 fn write_value(py: Python<'_>, out: &mut Vec<u8>, value: &Bound<'_, PyAny>, depth: usize) -> PyResult<()> {
     if depth > MAX_DEPTH {
-        return Err(PyValueError::new_err("value nests too deeply to encode (a reference cycle?)"));
+        return Err(PyValueError::new_err(
+            "value nests too deeply to encode (a reference cycle?)",
+        ));
     }
     if let Ok(s) = value.cast_exact::<PyString>() {
         write_str(out, s.to_str()?);
@@ -133,7 +150,9 @@ fn write_float(out: &mut Vec<u8>, f: f64) -> PyResult<()> {
     if write_f64(out, f) {
         Ok(())
     } else {
-        Err(PyValueError::new_err("Out of range float values are not JSON compliant"))
+        Err(PyValueError::new_err(
+            "Out of range float values are not JSON compliant",
+        ))
     }
 }
 
@@ -217,16 +236,29 @@ fn slow_path(py: Python<'_>, out: &mut Vec<u8>, value: &Bound<'_, PyAny>, depth:
     } else if let Ok(tuple) = value.cast::<PyTuple>() {
         write_seq(py, out, tuple.iter(), depth)?;
     } else if value.is_instance_of::<PySet>() || value.is_instance_of::<PyFrozenSet>() {
-        write_seq(py, out, value.try_iter()?.collect::<PyResult<Vec<_>>>()?.into_iter(), depth)?;
+        write_seq(
+            py,
+            out,
+            value.try_iter()?.collect::<PyResult<Vec<_>>>()?.into_iter(),
+            depth,
+        )?;
     } else if value.is_instance(DATE.import(py, "datetime", "date")?)?
         || value.is_instance(TIME.import(py, "datetime", "time")?)?
     {
-        write_str(out, value.call_method0(intern!(py, "isoformat"))?.cast::<PyString>()?.to_str()?);
+        write_str(
+            out,
+            value
+                .call_method0(intern!(py, "isoformat"))?
+                .cast::<PyString>()?
+                .to_str()?,
+        );
     } else if value.is_instance(UUID.import(py, "uuid", "UUID")?)? {
         write_str(out, value.str()?.to_str()?);
     } else if value.is_instance(DECIMAL.import(py, "decimal", "Decimal")?)? {
         if !value.call_method0(intern!(py, "is_finite"))?.is_truthy()? {
-            return Err(PyValueError::new_err("Out of range Decimal values are not JSON compliant"));
+            return Err(PyValueError::new_err(
+                "Out of range Decimal values are not JSON compliant",
+            ));
         }
         out.extend_from_slice(value.str()?.to_str()?.as_bytes());
     } else if is_dataclass_instance(py, value)? {

@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 use spikard_core::json::JsonDocument;
-use spikard_core::{Problem, request::QueryParams};
+use spikard_core::request::QueryParams;
 
 #[pyclass(frozen, name = "Request", module = "spikard._spikard")]
 pub struct PyRequest {
@@ -82,7 +82,11 @@ impl PyRequest {
     fn headers(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
         self.headers
             .get_or_try_init(py, || {
-                let pairs = self.inner.headers.iter().map(|(k, v)| (k.as_str(), header_text(v.as_bytes())));
+                let pairs = self
+                    .inner
+                    .headers
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), header_text(v.as_bytes())));
                 Ok(multi_dict(py, pairs)?.unbind())
             })
             .map(|d| d.clone_ref(py))
@@ -129,13 +133,14 @@ impl PyRequest {
     /// The raw body.
     #[getter]
     fn body(&self, py: Python<'_>) -> Py<PyBytes> {
-        self.body.get_or_init(py, || PyBytes::new(py, &self.inner.body).unbind()).clone_ref(py)
+        self.body
+            .get_or_init(py, || PyBytes::new(py, &self.inner.body).unbind())
+            .clone_ref(py)
     }
 
     /// The body parsed as JSON. Malformed JSON raises `RequestError`, answered as a 400.
     fn json<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let doc = JsonDocument::parse(self.inner.body.to_vec())
-            .map_err(|e| crate::errors::problem_error(py, Problem::malformed_json(e)))?;
+        let doc = JsonDocument::parse(self.inner.body.to_vec()).map_err(|e| crate::errors::problem_error(py, e))?;
         crate::to_python::document(py, &doc)
     }
 

@@ -91,7 +91,7 @@ pub fn param<'py>(py: Python<'py>, value: &ParamValue) -> PyResult<Option<Bound<
 /// `_spikard.loads(bytes)`: the request-body decoder, exposed for tests and benchmarks.
 #[pyfunction]
 fn loads<'py>(py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, PyAny>> {
-    let doc = JsonDocument::parse(data.to_vec()).map_err(|e| crate::errors::problem_error(py, spikard_core::Problem::malformed_json(e)))?;
+    let doc = JsonDocument::parse(data.to_vec()).map_err(|e| crate::errors::problem_error(py, e))?;
     document(py, &doc)
 }
 

@@ -4,7 +4,7 @@ use serde_json::Value;
 use simd_json::StaticNode;
 use simd_json::tape::{Node, Tape};
 
-use crate::problem::{FieldError, Source};
+use crate::problem::{FieldError, Problem, Source};
 
 /// Deepest nesting of arrays and objects a body may have. Deeper documents are rejected
 /// as malformed before anything walks them recursively.
@@ -31,15 +31,19 @@ unsafe impl Sync for JsonDocument {}
 
 impl JsonDocument {
     /// Parses `body`. A syntax error, invalid UTF-8 in a string, or nesting deeper than
-    /// [`MAX_DEPTH`] is a `json_invalid` error located at the byte where it was found.
-    pub fn parse(body: Vec<u8>) -> Result<Self, FieldError> {
+    /// [`MAX_DEPTH`] is a 400 problem with one `json_invalid` error located at the byte
+    /// where it was found.
+    pub fn parse(body: Vec<u8>) -> Result<Self, Problem> {
         let buf: *mut [u8] = Box::into_raw(body.into_boxed_slice());
         // SAFETY: `buf` came from `Box::into_raw`, is valid for its length, and nothing else
         // refers to it; the `'static` borrow is confined to `tape`, which never outlives `buf`.
         let bytes: &'static mut [u8] = unsafe { &mut *buf };
         match simd_json::to_tape(bytes) {
             Ok(tape) => {
-                let doc = JsonDocument { tape: ManuallyDrop::new(tape), buf };
+                let doc = JsonDocument {
+                    tape: ManuallyDrop::new(tape),
+                    buf,
+                };
                 match too_deep(doc.nodes()) {
                     None => Ok(doc),
                     Some(at) => Err(json_invalid(at, format!("nesting deeper than {MAX_DEPTH} levels"))),
@@ -79,14 +83,19 @@ impl Drop for JsonDocument {
 
 impl std::fmt::Debug for JsonDocument {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JsonDocument").field("nodes", &self.nodes().len()).finish()
+        f.debug_struct("JsonDocument")
+            .field("nodes", &self.nodes().len())
+            .finish()
     }
 }
 
-fn json_invalid(index: usize, reason: String) -> FieldError {
-    FieldError::new("json_invalid", Source::Body, "JSON decode error", Value::Object(Default::default()))
-        .at(index)
-        .with_ctx("error", reason)
+fn json_invalid(index: usize, reason: String) -> Problem {
+    let empty = Value::Object(Default::default());
+    Problem::malformed_json(
+        FieldError::new("json_invalid", Source::Body, "JSON decode error", empty)
+            .at(index)
+            .with_ctx("error", reason),
+    )
 }
 
 /// The node index where nesting first passes `MAX_DEPTH`, if it does.
@@ -158,7 +167,10 @@ mod tests {
     #[test]
     fn parses_and_keeps_document_order() {
         let doc = JsonDocument::parse(br#"{"z":1,"a":[true,null,"x\n\u00e9"],"m":{"k":-2.5}}"#.to_vec()).unwrap();
-        assert_eq!(doc.to_value(), json!({"z": 1, "a": [true, null, "x\né"], "m": {"k": -2.5}}));
+        assert_eq!(
+            doc.to_value(),
+            json!({"z": 1, "a": [true, null, "x\né"], "m": {"k": -2.5}})
+        );
         // The tape itself is in document order.
         assert!(matches!(doc.nodes()[1], Node::String("z")));
         assert!(matches!(doc.nodes()[3], Node::String("a")));
@@ -174,7 +186,9 @@ mod tests {
     #[test]
     fn malformed_is_json_invalid_with_position() {
         for bad in [&b"{\"a\":"[..], b"", b"{'a':1}", b"[1,2", b"\"\xff\"", b"nul"] {
-            let err = JsonDocument::parse(bad.to_vec()).unwrap_err();
+            let problem = JsonDocument::parse(bad.to_vec()).unwrap_err();
+            assert_eq!(problem.status(), http::StatusCode::BAD_REQUEST);
+            let err = &problem.errors()[0];
             assert_eq!(err.kind, "json_invalid", "{bad:?}");
             assert_eq!(err.loc[0], "body");
             assert!(err.ctx.as_ref().unwrap().contains_key("error"));
@@ -186,8 +200,13 @@ mod tests {
         let ok = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
         assert!(JsonDocument::parse(ok.into_bytes()).is_ok());
         let deep = format!("{}{}", "[".repeat(MAX_DEPTH + 1), "]".repeat(MAX_DEPTH + 1));
-        let err = JsonDocument::parse(deep.into_bytes()).unwrap_err();
-        assert!(err.ctx.unwrap()["error"].as_str().unwrap().contains("nesting"));
+        let problem = JsonDocument::parse(deep.into_bytes()).unwrap_err();
+        assert!(
+            problem.errors()[0].ctx.as_ref().unwrap()["error"]
+                .as_str()
+                .unwrap()
+                .contains("nesting")
+        );
         let siblings = format!("[{}]", vec!["[[1]]"; 1000].join(","));
         assert!(JsonDocument::parse(siblings.into_bytes()).is_ok());
     }

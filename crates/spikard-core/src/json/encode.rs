@@ -59,7 +59,15 @@ mod tests {
 
     #[test]
     fn strings_round_trip_through_serde_json() {
-        for x in ["", "plain", "q\"b\\s", "nl\n\r\t\u{8}\u{c}", "\u{1}\u{1f}", "é😀", "\u{7f}"] {
+        for x in [
+            "",
+            "plain",
+            "q\"b\\s",
+            "nl\n\r\t\u{8}\u{c}",
+            "\u{1}\u{1f}",
+            "é😀",
+            "\u{7f}",
+        ] {
             assert_eq!(serde_json::from_str::<String>(&s(x)).unwrap(), x);
         }
         assert_eq!(s("\u{1}"), "\"\\u0001\"");

@@ -17,7 +17,10 @@ pub fn parse_cookies(headers: &HeaderMap) -> Vec<(String, String)> {
                 return None;
             }
             let value = value.trim();
-            let value = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or(value);
+            let value = value
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .unwrap_or(value);
             Some((name.to_owned(), value.to_owned()))
         })
         .collect()

@@ -39,12 +39,17 @@ impl Request {
 
     /// A decoded path parameter by name.
     pub fn path_param(&self, name: &str) -> Option<&str> {
-        self.path_params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.path_params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The `Content-Type` header's value, if present and readable.
     pub fn content_type(&self) -> Option<&str> {
-        self.headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok())
+        self.headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
     }
 
     /// All cookies sent with the request, in order.
@@ -70,10 +75,21 @@ mod tests {
 
     #[test]
     fn json_content_types() {
-        for ok in ["application/json", "application/json; charset=utf-8", "Application/JSON", "application/problem+json"] {
+        for ok in [
+            "application/json",
+            "application/json; charset=utf-8",
+            "Application/JSON",
+            "application/problem+json",
+        ] {
             assert!(is_json_content_type(ok), "{ok}");
         }
-        for bad in ["text/plain", "application/jsonx", "multipart/form-data; boundary=x", "json", "application/+json"] {
+        for bad in [
+            "text/plain",
+            "application/jsonx",
+            "multipart/form-data; boundary=x",
+            "json",
+            "application/+json",
+        ] {
             assert!(!is_json_content_type(bad), "{bad}");
         }
     }

@@ -8,7 +8,9 @@ pub struct RouteError {
 
 impl RouteError {
     pub(crate) fn new(method: &http::Method, path: &str, reason: impl fmt::Display) -> Self {
-        RouteError { message: format!("invalid route {method} {path:?}: {reason}") }
+        RouteError {
+            message: format!("invalid route {method} {path:?}: {reason}"),
+        }
     }
 }
 

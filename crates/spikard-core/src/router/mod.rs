@@ -49,7 +49,11 @@ impl Endpoint {
 pub enum Resolved<'r> {
     /// Run `handler` with the decoded path parameters. `head` is set when a `HEAD` request
     /// is answered by the `GET` handler: the caller must send the headers without the body.
-    Handler { handler: &'r Arc<dyn Handler>, params: Vec<(String, String)>, head: bool },
+    Handler {
+        handler: &'r Arc<dyn Handler>,
+        params: Vec<(String, String)>,
+        head: bool,
+    },
     /// An `OPTIONS` request to a path that registered no `OPTIONS` handler.
     Options { allow: &'r str },
 }
@@ -57,9 +61,11 @@ pub enum Resolved<'r> {
 impl std::fmt::Debug for Resolved<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Resolved::Handler { params, head, .. } => {
-                f.debug_struct("Handler").field("params", params).field("head", head).finish_non_exhaustive()
-            }
+            Resolved::Handler { params, head, .. } => f
+                .debug_struct("Handler")
+                .field("params", params)
+                .field("head", head)
+                .finish_non_exhaustive(),
             Resolved::Options { allow } => f.debug_struct("Options").field("allow", allow).finish(),
         }
     }
@@ -110,15 +116,25 @@ impl Router {
             Some(&id) => id,
             None => {
                 let id = RouteId(self.endpoints.len());
-                self.tree.insert(path, id).map_err(|e| RouteError::new(&method, path, e))?;
-                self.endpoints.push(Endpoint { path: path.to_owned(), methods: Vec::new(), allow: String::new() });
+                self.tree
+                    .insert(path, id)
+                    .map_err(|e| RouteError::new(&method, path, e))?;
+                self.endpoints.push(Endpoint {
+                    path: path.to_owned(),
+                    methods: Vec::new(),
+                    allow: String::new(),
+                });
                 self.by_path.insert(path.to_owned(), id);
                 id
             }
         };
         let endpoint = &mut self.endpoints[id.0];
         if endpoint.handler(&method).is_some() {
-            return Err(RouteError::new(&method, path, "this method is already registered for this path"));
+            return Err(RouteError::new(
+                &method,
+                path,
+                "this method is already registered for this path",
+            ));
         }
         endpoint.methods.push((method, handler));
         endpoint.refresh_allow();
@@ -160,12 +176,21 @@ fn decode_params<'a>(params: impl Iterator<Item = (&'a str, &'a str)>) -> Result
         match percent_decode_str(raw).decode_utf8() {
             Ok(value) => out.push((name.to_owned(), value.into_owned())),
             Err(_) => errors.push(
-                FieldError::new("string_unicode", Source::Path, "Input should be a valid string, unable to parse raw data as a unicode string", raw.into())
-                    .at(name),
+                FieldError::new(
+                    "string_unicode",
+                    Source::Path,
+                    "Input should be a valid string, unable to parse raw data as a unicode string",
+                    raw.into(),
+                )
+                .at(name),
             ),
         }
     }
-    if errors.is_empty() { Ok(out) } else { Err(Problem::validation(errors)) }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(Problem::validation(errors))
+    }
 }
 
 #[cfg(test)]

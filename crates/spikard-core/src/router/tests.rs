@@ -27,9 +27,18 @@ fn params(r: &Router, method: Method, path: &str) -> Vec<(String, String)> {
 #[test]
 fn matches_params_and_catch_all() {
     let r = router();
-    assert_eq!(params(&r, Method::GET, "/users/42"), [("id".to_owned(), "42".to_owned())]);
-    assert_eq!(params(&r, Method::GET, "/files/a/b%20c.txt"), [("rest".to_owned(), "a/b c.txt".to_owned())]);
-    assert_eq!(params(&r, Method::GET, "/users/J%C3%BCrgen"), [("id".to_owned(), "Jürgen".to_owned())]);
+    assert_eq!(
+        params(&r, Method::GET, "/users/42"),
+        [("id".to_owned(), "42".to_owned())]
+    );
+    assert_eq!(
+        params(&r, Method::GET, "/files/a/b%20c.txt"),
+        [("rest".to_owned(), "a/b c.txt".to_owned())]
+    );
+    assert_eq!(
+        params(&r, Method::GET, "/users/J%C3%BCrgen"),
+        [("id".to_owned(), "Jürgen".to_owned())]
+    );
     assert!(params(&r, Method::GET, "/").is_empty());
 }
 
@@ -37,7 +46,11 @@ fn matches_params_and_catch_all() {
 fn unknown_path_is_404() {
     let r = router();
     for path in ["/nope", "/users", "/users/1/extra", "/items/1"] {
-        assert_eq!(r.resolve(&Method::GET, path).unwrap_err().status(), StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(
+            r.resolve(&Method::GET, path).unwrap_err().status(),
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
     }
 }
 
@@ -55,10 +68,22 @@ fn wrong_method_is_405_with_allow() {
 #[test]
 fn head_falls_back_to_get_and_options_is_answered() {
     let r = router();
-    assert!(matches!(r.resolve(&Method::HEAD, "/users/1"), Ok(Resolved::Handler { head: true, .. })));
-    assert!(matches!(r.resolve(&Method::GET, "/users/1"), Ok(Resolved::Handler { head: false, .. })));
-    assert_eq!(r.resolve(&Method::HEAD, "/items").unwrap_err().status(), StatusCode::METHOD_NOT_ALLOWED);
-    assert!(matches!(r.resolve(&Method::OPTIONS, "/items"), Ok(Resolved::Options { allow: "POST, OPTIONS" })));
+    assert!(matches!(
+        r.resolve(&Method::HEAD, "/users/1"),
+        Ok(Resolved::Handler { head: true, .. })
+    ));
+    assert!(matches!(
+        r.resolve(&Method::GET, "/users/1"),
+        Ok(Resolved::Handler { head: false, .. })
+    ));
+    assert_eq!(
+        r.resolve(&Method::HEAD, "/items").unwrap_err().status(),
+        StatusCode::METHOD_NOT_ALLOWED
+    );
+    assert!(matches!(
+        r.resolve(&Method::OPTIONS, "/items"),
+        Ok(Resolved::Options { allow: "POST, OPTIONS" })
+    ));
 }
 
 #[test]
@@ -66,7 +91,10 @@ fn invalid_utf8_in_a_param_is_422() {
     let r = router();
     let problem = r.resolve(&Method::GET, "/users/%FF").unwrap_err();
     assert_eq!(problem.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(problem.errors()[0].loc, [serde_json::json!("path"), serde_json::json!("id")]);
+    assert_eq!(
+        problem.errors()[0].loc,
+        [serde_json::json!("path"), serde_json::json!("id")]
+    );
 }
 
 #[test]

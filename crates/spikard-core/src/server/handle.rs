@@ -27,18 +27,24 @@ pub fn spawn(router: Router, config: ServerConfig) -> io::Result<ServerHandle> {
     let listener = std::net::TcpListener::bind(config.addr)?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();
-    let thread = std::thread::Builder::new().name("spikard-server".into()).spawn(move || {
-        runtime.block_on(async move {
-            let server = Server::from_std(listener, router, config)?;
-            server
-                .run(async {
-                    // A dropped handle stops the server too.
-                    let _ = stopped.await;
-                })
-                .await
-        })
-    })?;
-    Ok(ServerHandle { addr, stop: Some(stop), thread: Some(thread) })
+    let thread = std::thread::Builder::new()
+        .name("spikard-server".into())
+        .spawn(move || {
+            runtime.block_on(async move {
+                let server = Server::from_std(listener, router, config)?;
+                server
+                    .run(async {
+                        // A dropped handle stops the server too.
+                        let _ = stopped.await;
+                    })
+                    .await
+            })
+        })?;
+    Ok(ServerHandle {
+        addr,
+        stop: Some(stop),
+        thread: Some(thread),
+    })
 }
 
 impl ServerHandle {

@@ -38,7 +38,10 @@ impl Server {
     /// Binds `config.addr` (port 0 picks a free port; see [`Server::local_addr`]).
     pub async fn bind(router: Router, config: ServerConfig) -> io::Result<Server> {
         let listener = TcpListener::bind(config.addr).await?;
-        Ok(Server { listener, app: Arc::new(App::new(router, config)) })
+        Ok(Server {
+            listener,
+            app: Arc::new(App::new(router, config)),
+        })
     }
 
     /// Serves on a listener bound elsewhere (e.g. synchronously, to learn the port first).
@@ -46,7 +49,10 @@ impl Server {
     pub fn from_std(listener: std::net::TcpListener, router: Router, config: ServerConfig) -> io::Result<Server> {
         listener.set_nonblocking(true)?;
         let listener = TcpListener::from_std(listener)?;
-        Ok(Server { listener, app: Arc::new(App::new(router, config)) })
+        Ok(Server {
+            listener,
+            app: Arc::new(App::new(router, config)),
+        })
     }
 
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
@@ -74,7 +80,10 @@ impl Server {
         }
         drop(listener);
         let timeout = app.config().shutdown_timeout;
-        log::info!("shutting down: draining {} connection(s) for up to {timeout:?}", graceful.count());
+        log::info!(
+            "shutting down: draining {} connection(s) for up to {timeout:?}",
+            graceful.count()
+        );
         if tokio::time::timeout(timeout, graceful.shutdown()).await.is_err() {
             log::warn!("shutdown timeout passed with connections still open; closing them");
         }
@@ -108,7 +117,10 @@ fn serve_connection(
 /// as EMFILE is logged and retried after a pause instead of ending the server.
 async fn accept_failed(err: io::Error) {
     use io::ErrorKind::*;
-    if matches!(err.kind(), ConnectionAborted | ConnectionReset | ConnectionRefused | Interrupted) {
+    if matches!(
+        err.kind(),
+        ConnectionAborted | ConnectionReset | ConnectionRefused | Interrupted
+    ) {
         return;
     }
     log::error!("accept failed: {err}; retrying in 100 ms");

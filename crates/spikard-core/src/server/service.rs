@@ -46,8 +46,13 @@ impl App {
             Ok(body) => body,
             Err(err) => return Problem::from(err).into_response(),
         };
-        let request =
-            Request { method: parts.method, uri: parts.uri, headers: parts.headers, path_params, body };
+        let request = Request {
+            method: parts.method,
+            uri: parts.uri,
+            headers: parts.headers,
+            path_params,
+            body,
+        };
         let response = match catch_panic(handler, request).await {
             Ok(response) => response,
             Err(problem) => problem.into_response(),

@@ -49,7 +49,11 @@ pub struct CoerceError {
 
 impl CoerceError {
     fn new(kind: &'static str, msg: &str) -> Self {
-        CoerceError { kind, msg: msg.to_owned(), ctx_error: None }
+        CoerceError {
+            kind,
+            msg: msg.to_owned(),
+            ctx_error: None,
+        }
     }
 
     pub fn into_field_error(self, source: Source, input: &str) -> FieldError {
@@ -72,7 +76,12 @@ pub fn coerce(kind: ParamKind, text: &str) -> Result<Coerced, CoerceError> {
 }
 
 fn parse_int(text: &str) -> Result<Coerced, CoerceError> {
-    let err = || CoerceError::new("int_parsing", "Input should be a valid integer, unable to parse string as an integer");
+    let err = || {
+        CoerceError::new(
+            "int_parsing",
+            "Input should be a valid integer, unable to parse string as an integer",
+        )
+    };
     let t = text.trim();
     let (negative, digits) = match t.as_bytes().first() {
         Some(b'-') => (true, &t[1..]),
@@ -86,16 +95,22 @@ fn parse_int(text: &str) -> Result<Coerced, CoerceError> {
         Ok(n) => Ok(Coerced::Int(n)),
         Err(_) => {
             let digits = digits.trim_start_matches('0');
-            Ok(Coerced::BigInt(if negative { format!("-{digits}") } else { digits.to_owned() }))
+            Ok(Coerced::BigInt(if negative {
+                format!("-{digits}")
+            } else {
+                digits.to_owned()
+            }))
         }
     }
 }
 
 fn parse_float(text: &str) -> Result<Coerced, CoerceError> {
-    text.trim()
-        .parse::<f64>()
-        .map(Coerced::Float)
-        .map_err(|_| CoerceError::new("float_parsing", "Input should be a valid number, unable to parse string as a number"))
+    text.trim().parse::<f64>().map(Coerced::Float).map_err(|_| {
+        CoerceError::new(
+            "float_parsing",
+            "Input should be a valid number, unable to parse string as a number",
+        )
+    })
 }
 
 fn parse_bool(text: &str) -> Result<Coerced, CoerceError> {
@@ -107,14 +122,19 @@ fn parse_bool(text: &str) -> Result<Coerced, CoerceError> {
     } else if FALSE.iter().any(|w| w.eq_ignore_ascii_case(t)) {
         Ok(Coerced::Bool(false))
     } else {
-        Err(CoerceError::new("bool_parsing", "Input should be a valid boolean, unable to interpret input"))
+        Err(CoerceError::new(
+            "bool_parsing",
+            "Input should be a valid boolean, unable to interpret input",
+        ))
     }
 }
 
 fn parse_uuid(text: &str) -> Result<Coerced, CoerceError> {
-    uuid::Uuid::try_parse(text.trim()).map(|u| Coerced::Uuid(u.as_u128())).map_err(|e| CoerceError {
-        kind: "uuid_parsing",
-        msg: format!("Input should be a valid UUID, {e}"),
-        ctx_error: Some(e.to_string()),
-    })
+    uuid::Uuid::try_parse(text.trim())
+        .map(|u| Coerced::Uuid(u.as_u128()))
+        .map_err(|e| CoerceError {
+            kind: "uuid_parsing",
+            msg: format!("Input should be a valid UUID, {e}"),
+            ctx_error: Some(e.to_string()),
+        })
 }

@@ -36,8 +36,16 @@ pub enum ParamValue {
 /// Reads and coerces every parameter in `specs`, in order, or returns every error found.
 pub fn extract(specs: &[ParamSpec], request: &Request) -> Result<Vec<ParamValue>, Vec<FieldError>> {
     let needs = |source| specs.iter().any(|s| s.source == source);
-    let query = if needs(Source::Query) { request.query() } else { QueryParams::default() };
-    let cookies = if needs(Source::Cookie) { parse_cookies(&request.headers) } else { Vec::new() };
+    let query = if needs(Source::Query) {
+        request.query()
+    } else {
+        QueryParams::default()
+    };
+    let cookies = if needs(Source::Cookie) {
+        parse_cookies(&request.headers)
+    } else {
+        Vec::new()
+    };
 
     let mut values = Vec::with_capacity(specs.len());
     let mut errors = Vec::new();
@@ -47,10 +55,24 @@ pub fn extract(specs: &[ParamSpec], request: &Request) -> Result<Vec<ParamValue>
             Source::Query if spec.list => query.get_all(&spec.key).collect(),
             Source::Query => query.get(&spec.key).into_iter().collect(),
             Source::Header => {
-                let all = request.headers.get_all(spec.key.as_str()).iter().filter_map(|v| v.to_str().ok());
-                if spec.list { all.collect() } else { all.last().into_iter().collect() }
+                let mut all = request
+                    .headers
+                    .get_all(spec.key.as_str())
+                    .iter()
+                    .filter_map(|v| v.to_str().ok());
+                if spec.list {
+                    all.collect()
+                } else {
+                    all.next_back().into_iter().collect()
+                }
             }
-            Source::Cookie => cookies.iter().rev().find(|(k, _)| *k == spec.key).map(|(_, v)| v.as_str()).into_iter().collect(),
+            Source::Cookie => cookies
+                .iter()
+                .rev()
+                .find(|(k, _)| *k == spec.key)
+                .map(|(_, v)| v.as_str())
+                .into_iter()
+                .collect(),
             Source::Body => unreachable!("bodies are not parameters"),
         };
         if raw.is_empty() {

@@ -19,7 +19,13 @@ fn request(uri: &str, params: &[(&str, &str)], headers: &[(&str, &str)]) -> Requ
 }
 
 fn spec(key: &str, source: Source, kind: ParamKind, list: bool, required: bool) -> ParamSpec {
-    ParamSpec { key: key.into(), source, kind, list, required }
+    ParamSpec {
+        key: key.into(),
+        source,
+        kind,
+        list,
+        required,
+    }
 }
 
 #[test]
@@ -29,8 +35,16 @@ fn coerces_each_kind() {
         (ParamKind::Int, "42", Int(42)),
         (ParamKind::Int, " -7 ", Int(-7)),
         (ParamKind::Int, "+3", Int(3)),
-        (ParamKind::Int, "123456789012345678901234567890", BigInt("123456789012345678901234567890".into())),
-        (ParamKind::Int, "-00099999999999999999999", BigInt("-99999999999999999999".into())),
+        (
+            ParamKind::Int,
+            "123456789012345678901234567890",
+            BigInt("123456789012345678901234567890".into()),
+        ),
+        (
+            ParamKind::Int,
+            "-00099999999999999999999",
+            BigInt("-99999999999999999999".into()),
+        ),
         (ParamKind::Float, "2.5", Float(2.5)),
         (ParamKind::Float, "1e3", Float(1000.0)),
         (ParamKind::Bool, "true", Bool(true)),
@@ -38,8 +52,16 @@ fn coerces_each_kind() {
         (ParamKind::Bool, "1", Bool(true)),
         (ParamKind::Bool, "no", Bool(false)),
         (ParamKind::Str, "héllo", Str("héllo".into())),
-        (ParamKind::Uuid, "a8098c1a-f86e-11da-bd1a-00112444be1e", Uuid(0xa8098c1af86e11dabd1a00112444be1e)),
-        (ParamKind::Uuid, "A8098C1AF86E11DABD1A00112444BE1E", Uuid(0xa8098c1af86e11dabd1a00112444be1e)),
+        (
+            ParamKind::Uuid,
+            "a8098c1a-f86e-11da-bd1a-00112444be1e",
+            Uuid(0xa8098c1af86e11dabd1a00112444be1e),
+        ),
+        (
+            ParamKind::Uuid,
+            "A8098C1AF86E11DABD1A00112444BE1E",
+            Uuid(0xa8098c1af86e11dabd1a00112444be1e),
+        ),
     ];
     for (kind, text, want) in cases {
         assert_eq!(&coerce(*kind, text).unwrap(), want, "{kind:?} {text:?}");

@@ -56,7 +56,9 @@ impl H1 {
 /// One HTTP/2 connection without TLS (h2c, prior knowledge).
 pub async fn h2(addr: SocketAddr) -> http2::SendRequest<Full<Bytes>> {
     let stream = TcpStream::connect(addr).await.expect("connect");
-    let (send, conn) = http2::handshake(TokioExecutor::new(), TokioIo::new(stream)).await.expect("h2 handshake");
+    let (send, conn) = http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
+        .await
+        .expect("h2 handshake");
     tokio::spawn(conn);
     send
 }
@@ -64,7 +66,12 @@ pub async fn h2(addr: SocketAddr) -> http2::SendRequest<Full<Bytes>> {
 pub async fn collect(response: http::Response<hyper::body::Incoming>) -> Reply {
     let (parts, body) = response.into_parts();
     let body = body.collect().await.expect("body").to_bytes();
-    Reply { status: parts.status.as_u16(), version: parts.version, headers: parts.headers, body }
+    Reply {
+        status: parts.status.as_u16(),
+        version: parts.version,
+        headers: parts.headers,
+        body,
+    }
 }
 
 /// Sends one request on a fresh HTTP/1.1 connection.
@@ -75,5 +82,8 @@ pub async fn send(addr: SocketAddr, request: http::Request<Full<Bytes>>) -> Repl
 /// Stops a server without blocking the test's runtime, so client connection tasks on it can
 /// answer the server's close (an HTTP/2 GOAWAY) and the drain finishes at once.
 pub async fn stop(server: spikard_core::ServerHandle) {
-    tokio::task::spawn_blocking(move || server.stop()).await.expect("join").expect("clean stop");
+    tokio::task::spawn_blocking(move || server.stop())
+        .await
+        .expect("join")
+        .expect("clean stop");
 }

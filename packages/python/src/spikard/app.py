@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -59,9 +60,7 @@ class Spikard:
         def register(func: F) -> F:
             label = f"{','.join(methods)} {path}"
             if inspect.iscoroutinefunction(func):
-                raise TypeError(
-                    f"route {label}: async handlers are not supported yet; declare it with `def`"
-                )
+                raise TypeError(f"route {label}: async handlers are not supported yet; declare it with `def`")
             self.routes.append(Route(methods, path, func, analyze(label, path, func), status_code))
             return func
 
@@ -102,8 +101,6 @@ class Spikard:
     def run(self, host: str = "127.0.0.1", port: int = 8000) -> None:
         """Serve until SIGINT or SIGTERM, then finish in-flight requests and return."""
         server = self.build_server(host, port)
-        try:
+        # On SIGINT the server drains and returns; Python may then notice the signal late.
+        with contextlib.suppress(KeyboardInterrupt):
             server.serve()
-        except KeyboardInterrupt:
-            # The server already drained; Python only noticed the signal late.
-            pass

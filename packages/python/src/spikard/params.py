@@ -89,7 +89,9 @@ def analyze(label: str, path: str, func: Callable[..., Any]) -> list[ParamDesc]:
     try:
         hints = typing.get_type_hints(func, include_extras=True)
     except Exception as exc:
-        raise TypeError(f"route {label}: cannot resolve the type hints of {func.__qualname__}: {exc}") from exc
+        raise TypeError(
+            f"route {label}: cannot resolve the type hints of {func.__qualname__}: {exc}"
+        ) from exc
     plan = []
     for name, p in inspect.signature(func).parameters.items():
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.POSITIONAL_ONLY):

@@ -1,0 +1,38 @@
+"""Every test talks to a real Spikard server on 127.0.0.1 through `TestClient`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from spikard import Spikard
+from spikard.testing import TestClient
+
+Serve = Callable[[Spikard], TestClient]
+
+
+@pytest.fixture
+def serve() -> Iterator[Serve]:
+    """Start a server for an app built inside the test; all are stopped afterwards."""
+    clients: list[TestClient] = []
+
+    def start(app: Spikard) -> TestClient:
+        client = TestClient(app)
+        clients.append(client)
+        return client
+
+    yield start
+    for client in clients:
+        client.close()
+
+
+def assert_problem(response: object, status: int, slug: str | None = None) -> dict:
+    """The response is a problem+json document with this status (and type slug)."""
+    assert response.status_code == status, response.text  # type: ignore[attr-defined]
+    assert response.headers["content-type"] == "application/problem+json"  # type: ignore[attr-defined]
+    body = response.json()  # type: ignore[attr-defined]
+    assert body["status"] == status
+    if slug is not None:
+        assert body["type"] == f"https://spikard.dev/errors/{slug}"
+    return body
