@@ -10,9 +10,15 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export VIRTUAL_ENV := $(CURDIR)/$(VENV)
 export PYO3_PYTHON := $(CURDIR)/$(PY)
 
-.PHONY: help venv build test test-rust test-python check-core lint fmt serve clean
+BENCH := target/release/spikard-bench
+OHA := .tools/bin/oha
+
+.PHONY: help venv build bench-build tools test test-rust test-python test-bench check-core \
+	bench bench-peers lint fmt serve clean
 
 help:
+	@echo "make bench        spikard-python vs spikard-rust vs rust-baseline -> results/latest.{json,html}"
+	@echo "make bench-peers  the same plus FastAPI, Starlette, Robyn and Granian"
 	@echo "make build   build the extension (release) into .venv"
 	@echo "make test    cargo tests + pytest through real servers"
 	@echo "make serve   serve workloads/apps/python/app.py on 127.0.0.1:8000"
@@ -30,7 +36,23 @@ venv: $(VENV)/.installed
 build: venv
 	cd $(PKG) && maturin develop --release --quiet
 
-test: build test-rust check-core test-python
+# Release binaries for the runner and the Rust targets, and oha.
+bench-build: build
+	cargo build --release -p spikard-bench -p rust-baseline -p spikard-rust-app
+	tools/install-oha.sh
+
+bench: bench-build
+	$(BENCH) run --targets spikard-python,spikard-rust,rust-baseline \
+		--workloads json-small,path-simple,query-few \
+		--output results/latest.json --html results/latest.html
+
+bench-peers: bench-build
+	tools/install-peers.sh
+	$(BENCH) run --targets spikard-python,spikard-rust,rust-baseline,fastapi,starlette,robyn,granian \
+		--workloads json-small,path-simple,query-few \
+		--output results/latest.json --html results/latest.html
+
+test: build test-rust check-core test-python test-bench
 
 test-rust:
 	cargo test --workspace --exclude spikard-py
@@ -43,6 +65,11 @@ check-core:
 
 test-python: build
 	$(PY) -m pytest $(PKG)/tests -q
+
+# The runner end to end (a --quick run on real servers), its schema and its HTML report.
+test-bench: bench-build
+	tools/install-chromium.sh
+	$(PY) -m pytest workloads/tests -q
 
 lint: venv
 	cargo fmt --all --check

@@ -1,7 +1,11 @@
-"""The workload app on Spikard: the endpoints every benchmark target serves identically."""
+"""The workload app on Spikard: every endpoint of workloads/workloads.json.
+
+Every benchmark target serves these same endpoints with the same bodies.
+"""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from spikard import Spikard
@@ -10,8 +14,11 @@ app = Spikard()
 
 
 @app.post("/json/small")
-def json_small(body: dict[str, Any]) -> dict[str, Any]:
-    """Echo the JSON body."""
+@app.post("/json/medium")
+@app.post("/json/large")
+@app.post("/json/xlarge")
+def json_echo(body: dict[str, Any]) -> dict[str, Any]:
+    """Echo the JSON body: parsed into Python objects, encoded back."""
     return body
 
 
@@ -20,9 +27,56 @@ def path_simple(id: str) -> dict[str, Any]:
     return {"id": id}
 
 
+@app.get("/path-multiple/{user_id}/posts/{post_id}")
+def path_multiple(user_id: str, post_id: str) -> dict[str, Any]:
+    return {"user_id": user_id, "post_id": post_id}
+
+
+@app.get("/path-int/{n}")
+def path_int(n: int) -> dict[str, Any]:
+    return {"n": n}
+
+
+@app.get("/path-uuid/{u}")
+def path_uuid(u: uuid.UUID) -> dict[str, Any]:
+    return {"uuid": str(u)}
+
+
+@app.get("/path-deep/{a}/{b}/{c}/{d}/{e}")
+def path_deep(a: str, b: str, c: str, d: str, e: str) -> dict[str, Any]:
+    return {"a": a, "b": b, "c": c, "d": d, "e": e}
+
+
 @app.get("/query")
 def query_few(limit: int = 10, offset: int = 0) -> dict[str, Any]:
     return {"limit": limit, "offset": offset}
+
+
+@app.get("/query-many")
+def query_many(
+    q: str = "",
+    page: int = 1,
+    per_page: int = 20,
+    sort: str = "id",
+    order: str = "asc",
+    active: bool = False,
+    min_price: float = 0.0,
+    max_price: float = 0.0,
+    category: str = "",
+    lang: str = "en",
+) -> dict[str, Any]:
+    return {
+        "q": q,
+        "page": page,
+        "per_page": per_page,
+        "sort": sort,
+        "order": order,
+        "active": active,
+        "min_price": min_price,
+        "max_price": max_price,
+        "category": category,
+        "lang": lang,
+    }
 
 
 @app.get("/health")

@@ -1,4 +1,7 @@
-//! Writing JSON scalars into a byte buffer: the primitives every response encoder shares.
+//! Writing JSON into a byte buffer: the primitives every response encoder shares.
+
+use simd_json::StaticNode;
+use simd_json::tape::Node;
 
 /// Appends `s` as a JSON string literal. Non-ASCII text is written as UTF-8; control
 /// characters, `"` and `\` are escaped.
@@ -47,6 +50,56 @@ pub fn write_f64(out: &mut Vec<u8>, f: f64) -> bool {
     true
 }
 
+/// Appends the value starting at `nodes[0]` of a simd-json tape, compactly; returns the
+/// number of nodes it spans. Object keys keep their document order.
+pub fn write_nodes(out: &mut Vec<u8>, nodes: &[Node<'_>]) -> usize {
+    match nodes[0] {
+        Node::String(s) => {
+            write_str(out, s);
+            1
+        }
+        Node::Static(s) => {
+            match s {
+                StaticNode::Null => out.extend_from_slice(b"null"),
+                StaticNode::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
+                StaticNode::I64(n) => write_i64(out, n),
+                StaticNode::U64(n) => write_u64(out, n),
+                // simd-json only produces finite floats.
+                StaticNode::F64(f) => {
+                    let _ = write_f64(out, f);
+                }
+            }
+            1
+        }
+        Node::Array { len, count } => {
+            out.push(b'[');
+            let mut at = 1;
+            for i in 0..len {
+                if i > 0 {
+                    out.push(b',');
+                }
+                at += write_nodes(out, &nodes[at..]);
+            }
+            out.push(b']');
+            count + 1
+        }
+        Node::Object { len, count } => {
+            out.push(b'{');
+            let mut at = 1;
+            for i in 0..len {
+                if i > 0 {
+                    out.push(b',');
+                }
+                at += write_nodes(out, &nodes[at..]);
+                out.push(b':');
+                at += write_nodes(out, &nodes[at..]);
+            }
+            out.push(b'}');
+            count + 1
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,5 +136,14 @@ mod tests {
         assert!(write_f64(&mut out, 1e300));
         assert!(!write_f64(&mut out, f64::NAN));
         assert_eq!(String::from_utf8(out).unwrap(), "-42,1.5,1e300");
+    }
+
+    #[test]
+    fn tape_round_trip() {
+        let text = r#"{"z":[1,-2,3.5,true,null,"a\"b"],"a":{},"m":[[],{"k":18446744073709551615}]}"#;
+        let doc = crate::json::JsonDocument::parse(text.as_bytes().to_vec()).unwrap();
+        let mut out = Vec::new();
+        assert_eq!(write_nodes(&mut out, doc.nodes()), doc.nodes().len());
+        assert_eq!(String::from_utf8(out).unwrap(), text);
     }
 }

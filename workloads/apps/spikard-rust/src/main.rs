@@ -1,0 +1,160 @@
+//! The workload endpoints on spikard-core, from Rust: routing, body limits, simd-json
+//! parsing, parameter validation and problem+json errors all come from the framework. The
+//! difference between this target and `rust-baseline` is Spikard's own overhead.
+
+use clap::Parser;
+use spikard_core::json::{JsonDocument, write_f64, write_i64, write_nodes, write_str};
+use spikard_core::problem::Source;
+use spikard_core::validate::{Coerced, ParamKind, ParamSpec, ParamValue, extract};
+use spikard_core::{HandlerResult, Problem, Request, Router, ServerConfig, json_response, shutdown_signal};
+
+#[derive(Parser)]
+struct Args {
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    #[arg(long, default_value_t = 8000)]
+    port: u16,
+}
+
+/// A JSON object written field by field.
+struct Obj(Vec<u8>);
+
+impl Obj {
+    fn new() -> Self {
+        Obj(vec![b'{'])
+    }
+
+    fn key(&mut self, k: &str) -> &mut Vec<u8> {
+        if self.0.len() > 1 {
+            self.0.push(b',');
+        }
+        write_str(&mut self.0, k);
+        self.0.push(b':');
+        &mut self.0
+    }
+
+    fn value(&mut self, k: &str, v: &Coerced) {
+        let out = self.key(k);
+        match v {
+            Coerced::Str(s) => write_str(out, s),
+            Coerced::Int(n) => write_i64(out, *n),
+            Coerced::BigInt(digits) => out.extend_from_slice(digits.as_bytes()),
+            Coerced::Float(f) => {
+                if !write_f64(out, *f) {
+                    out.extend_from_slice(b"null");
+                }
+            }
+            Coerced::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+            Coerced::Uuid(u) => write_str(out, &uuid_text(*u)),
+        }
+    }
+
+    fn finish(mut self) -> HandlerResult {
+        self.0.push(b'}');
+        Ok(json_response(self.0))
+    }
+}
+
+fn uuid_text(u: u128) -> String {
+    let h = format!("{u:032x}");
+    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
+}
+
+fn spec(key: &str, source: Source, kind: ParamKind, required: bool) -> ParamSpec {
+    ParamSpec { key: key.to_owned(), source, kind, list: false, required }
+}
+
+/// Validates `specs` and writes each as a field, `defaults` filling absent optional ones.
+fn params_object(req: &Request, specs: &[ParamSpec], defaults: &[Coerced]) -> HandlerResult {
+    let values = extract(specs, req).map_err(Problem::validation)?;
+    let mut obj = Obj::new();
+    for ((spec, value), default) in specs.iter().zip(&values).zip(defaults) {
+        match value {
+            ParamValue::One(v) => obj.value(&spec.key, v),
+            _ => obj.value(&spec.key, default),
+        }
+    }
+    obj.finish()
+}
+
+async fn echo(req: Request) -> HandlerResult {
+    let doc = JsonDocument::parse(req.body.to_vec())?;
+    let mut out = Vec::with_capacity(req.body.len());
+    write_nodes(&mut out, doc.nodes());
+    Ok(json_response(out))
+}
+
+fn router() -> Router {
+    use Coerced::{Bool, Float, Int, Str};
+    use ParamKind as K;
+    let mut r = Router::new();
+    for size in ["small", "medium", "large", "xlarge"] {
+        r.post(&format!("/json/{size}"), echo).expect("route");
+    }
+    r.get("/path/{id}", |req: Request| async move {
+        params_object(&req, &[spec("id", Source::Path, K::Str, true)], &[Str(String::new())])
+    })
+    .expect("route");
+    r.get("/path-multiple/{user_id}/posts/{post_id}", |req: Request| async move {
+        let specs = [spec("user_id", Source::Path, K::Str, true), spec("post_id", Source::Path, K::Str, true)];
+        params_object(&req, &specs, &[Str(String::new()), Str(String::new())])
+    })
+    .expect("route");
+    r.get("/path-int/{n}", |req: Request| async move {
+        params_object(&req, &[spec("n", Source::Path, K::Int, true)], &[Int(0)])
+    })
+    .expect("route");
+    r.get("/path-uuid/{uuid}", |req: Request| async move {
+        params_object(&req, &[spec("uuid", Source::Path, K::Uuid, true)], &[Int(0)])
+    })
+    .expect("route");
+    r.get("/path-deep/{a}/{b}/{c}/{d}/{e}", |req: Request| async move {
+        let specs: Vec<_> = ["a", "b", "c", "d", "e"].map(|k| spec(k, Source::Path, K::Str, true)).into();
+        params_object(&req, &specs, &vec![Str(String::new()); 5])
+    })
+    .expect("route");
+    r.get("/query", |req: Request| async move {
+        let specs = [spec("limit", Source::Query, K::Int, false), spec("offset", Source::Query, K::Int, false)];
+        params_object(&req, &specs, &[Int(10), Int(0)])
+    })
+    .expect("route");
+    r.get("/query-many", |req: Request| async move {
+        let q = |k, kind| spec(k, Source::Query, kind, false);
+        let specs = [
+            q("q", K::Str),
+            q("page", K::Int),
+            q("per_page", K::Int),
+            q("sort", K::Str),
+            q("order", K::Str),
+            q("active", K::Bool),
+            q("min_price", K::Float),
+            q("max_price", K::Float),
+            q("category", K::Str),
+            q("lang", K::Str),
+        ];
+        let defaults = [
+            Str(String::new()),
+            Int(1),
+            Int(20),
+            Str("id".into()),
+            Str("asc".into()),
+            Bool(false),
+            Float(0.0),
+            Float(0.0),
+            Str(String::new()),
+            Str("en".into()),
+        ];
+        params_object(&req, &specs, &defaults)
+    })
+    .expect("route");
+    r.get("/health", |_req: Request| async { Ok(json_response(r#"{"ok":true}"#)) }).expect("route");
+    r
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let args = Args::parse();
+    let addr = format!("{}:{}", args.host, args.port).parse().map_err(std::io::Error::other)?;
+    let config = ServerConfig { addr, ..ServerConfig::default() };
+    spikard_core::Server::bind(router(), config).await?.run(shutdown_signal()).await
+}
