@@ -12,9 +12,26 @@ from pathlib import Path
 
 OUT = Path(__file__).resolve().parent.parent / "workloads" / "payloads"
 
-SMALL = {"id": 12345, "name": "test_item", "active": True, "count": 42, "tags": ["tag1", "tag2", "tag3"]}
+SMALL = {
+    "id": 12345,
+    "name": "test_item",
+    "active": True,
+    "count": 42,
+    "tags": ["tag1", "tag2", "tag3"],
+}
 SIZES = {"json-medium": 5 * 1024, "json-large": 50 * 1024, "json-xlarge": 500 * 1024}
-WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet"]
+WORDS = [
+    "alpha",
+    "bravo",
+    "charlie",
+    "delta",
+    "echo",
+    "foxtrot",
+    "golf",
+    "hotel",
+    "india",
+    "juliet",
+]
 
 
 def encode(doc: object) -> bytes:
@@ -29,7 +46,11 @@ def item(rng: random.Random, i: int) -> dict:
         "price": round(rng.uniform(1, 1000), 2),
         "in_stock": rng.random() < 0.8,
         "tags": rng.sample(WORDS, 3),
-        "dimensions": {"w": rng.randrange(1, 100), "h": rng.randrange(1, 100), "d": rng.randrange(1, 100)},
+        "dimensions": {
+            "w": rng.randrange(1, 100),
+            "h": rng.randrange(1, 100),
+            "d": rng.randrange(1, 100),
+        },
         "note": "ünïcödé ✓" if i % 7 == 0 else None,
     }
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+
 from conftest import BENCH, OHA, ROOT, SCHEMA
 
 TARGETS = ["rust-baseline", "spikard-python", "spikard-rust"]
@@ -18,11 +19,15 @@ WORKLOADS = ["json-small", "path-simple", "query-few"]
 
 
 def bench(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BENCH), *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [str(BENCH), *args], cwd=cwd, check=False, capture_output=True, text=True, timeout=300
+    )
 
 
 @pytest.fixture(scope="module")
-def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path, subprocess.CompletedProcess[str]]:
+def quick_run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[dict, Path, subprocess.CompletedProcess[str]]:
     out = tmp_path_factory.mktemp("run")
     result = bench(
         "run",
@@ -86,10 +91,23 @@ def test_compare_and_markdown(quick_run, tmp_path: Path) -> None:
         for m in [r["metrics"], *r["replicates"]]:
             m["requests_per_sec"] /= 2
     (tmp_path / "slow.json").write_text(json.dumps(doc))
-    slower = bench("compare", str(out / "run.json"), str(tmp_path / "slow.json"), "--fail-below", "0.9")
+    slower = bench(
+        "compare",
+        str(out / "run.json"),
+        str(tmp_path / "slow.json"),
+        "--fail-below",
+        "0.9",
+    )
     assert slower.returncode == 1
     assert "REGRESSION" in slower.stdout
-    md = bench("report", str(out / "run.json"), "-o", str(tmp_path / "run.md"), "--format", "markdown")
+    md = bench(
+        "report",
+        str(out / "run.json"),
+        "-o",
+        str(tmp_path / "run.md"),
+        "--format",
+        "markdown",
+    )
     assert md.returncode == 0, md.stderr
     text = (tmp_path / "run.md").read_text()
     assert "| Target | Workload | Req/s" in text
@@ -101,36 +119,97 @@ def test_html_report_draws_its_charts_in_chromium(quick_run, tmp_path: Path) -> 
     chromium = shutil.which("chromium")
     assert chromium, "chromium is installed by tools/install-chromium.sh (make test)"
     html = (out / "run.html").read_text()
-    assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', ""), "the page must not fetch anything"
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}"]
+    assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', ""), (
+        "the page must not fetch anything"
+    )
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ]
     dom = subprocess.run(
-        [chromium, *flags, "--dump-dom", (out / "run.html").as_uri()], capture_output=True, text=True, timeout=120
+        [chromium, *flags, "--dump-dom", (out / "run.html").as_uri()],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert dom.returncode == 0, dom.stderr
     # Every chart rendered, and every measured value drew a bar: 3 per-workload charts
     # (req/s, CPU, RSS) of targets x workloads bars, and per workload a latency chart of
     # 4 percentiles x targets.
     assert dom.stdout.count('class="chart"') == 3 + len(WORKLOADS)
-    assert dom.stdout.count('class="bar"') == 3 * len(TARGETS) * len(WORKLOADS) + 4 * len(TARGETS) * len(WORKLOADS)
+    assert dom.stdout.count('class="bar"') == 3 * len(TARGETS) * len(WORKLOADS) + 4 * len(TARGETS) * len(
+        WORKLOADS
+    )
     shot = tmp_path / "report.png"
-    subprocess.run([chromium, *flags, f"--screenshot={shot}", "--window-size=1200,2000", (out / "run.html").as_uri()],
-                   capture_output=True, timeout=120, check=True)
+    subprocess.run(
+        [
+            chromium,
+            *flags,
+            f"--screenshot={shot}",
+            "--window-size=1200,2000",
+            (out / "run.html").as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
     assert shot.stat().st_size > 10_000
 
 
 def test_a_wrong_answer_fails_loudly_with_a_diff(tmp_path: Path) -> None:
     workloads = tmp_path / "workloads"
     shutil.copytree(ROOT / "workloads" / "payloads", workloads / "payloads")
-    (workloads / "workloads.json").write_text(json.dumps({"workloads": [
-        {"name": "path-simple", "method": "GET", "path": "/path/abc123",
-         "expect": {"status": 200, "json": {"id": "something-else"}}},
-    ]}))
-    (workloads / "targets.json").write_text(json.dumps({"targets": [
-        {"name": "rust-baseline", "command": [str(ROOT / "target/release/rust-baseline"), "--port", "{port}"]},
-    ]}))
-    result = bench("run", "--quick", "--root", str(tmp_path), "--oha", str(OHA), "--targets", "rust-baseline",
-                   "--workloads", "path-simple", "--output", str(tmp_path / "out.json"))
+    (workloads / "workloads.json").write_text(
+        json.dumps(
+            {
+                "workloads": [
+                    {
+                        "name": "path-simple",
+                        "method": "GET",
+                        "path": "/path/abc123",
+                        "expect": {"status": 200, "json": {"id": "something-else"}},
+                    },
+                ]
+            }
+        )
+    )
+    (workloads / "targets.json").write_text(
+        json.dumps(
+            {
+                "targets": [
+                    {
+                        "name": "rust-baseline",
+                        "command": [
+                            str(ROOT / "target/release/rust-baseline"),
+                            "--port",
+                            "{port}",
+                        ],
+                    },
+                ]
+            }
+        )
+    )
+    result = bench(
+        "run",
+        "--quick",
+        "--root",
+        str(tmp_path),
+        "--oha",
+        str(OHA),
+        "--targets",
+        "rust-baseline",
+        "--workloads",
+        "path-simple",
+        "--output",
+        str(tmp_path / "out.json"),
+    )
     assert result.returncode == 1
     assert "first difference at /id" in result.stderr
     doc = json.loads((tmp_path / "out.json").read_text())

@@ -11,7 +11,11 @@ use spikard_bench::spec::Catalog;
 use spikard_bench::{compare, report, table};
 
 #[derive(Parser)]
-#[command(name = "spikard-bench", version, about = "Measure Spikard against pure Rust and the frameworks people would pick instead.")]
+#[command(
+    name = "spikard-bench",
+    version,
+    about = "Measure Spikard against pure Rust and the frameworks people would pick instead."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -49,7 +53,11 @@ enum Format {
 #[derive(Parser)]
 struct RunArgs {
     /// Comma-separated target names (see workloads/targets.json).
-    #[arg(long, value_delimiter = ',', default_value = "spikard-python,spikard-rust,rust-baseline")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "spikard-python,spikard-rust,rust-baseline"
+    )]
     targets: Vec<String>,
     /// Comma-separated workload names (see workloads/workloads.json).
     #[arg(long, value_delimiter = ',', default_value = "json-small,path-simple,query-few")]
@@ -109,10 +117,17 @@ fn real_main(cli: Cli) -> Result<ExitCode, String> {
             }
             println!("{}", compare::render(&changes, fail_below));
             let regressed = fail_below.is_some_and(|t| changes.iter().any(|c| c.below(t)));
-            Ok(if regressed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+            Ok(if regressed {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Report { runs, output, format } => {
-            let docs = runs.iter().map(|p| RunDocument::read(p)).collect::<Result<Vec<_>, _>>()?;
+            let docs = runs
+                .iter()
+                .map(|p| RunDocument::read(p))
+                .collect::<Result<Vec<_>, _>>()?;
             let text = match format {
                 Format::Html => report::html(&docs),
                 Format::Markdown => report::markdown(&docs),
@@ -131,7 +146,11 @@ fn run_command(args: RunArgs) -> Result<ExitCode, String> {
     let (duration, warmup, replicates) = if args.quick {
         (Duration::from_secs(1), Duration::from_millis(500), 1)
     } else {
-        (secs(args.duration, "duration")?, secs(args.warmup, "warmup")?, args.replicates.max(1))
+        (
+            secs(args.duration, "duration")?,
+            secs(args.warmup, "warmup")?,
+            args.replicates.max(1),
+        )
     };
     let pin = match args.pin {
         Some(p) => {
@@ -140,7 +159,10 @@ fn run_command(args: RunArgs) -> Result<ExitCode, String> {
         }
         None => None,
     };
-    let root = args.root.canonicalize().map_err(|e| format!("--root {}: {e}", args.root.display()))?;
+    let root = args
+        .root
+        .canonicalize()
+        .map_err(|e| format!("--root {}: {e}", args.root.display()))?;
     let catalog = Catalog::load(&root.join("workloads"))?;
     let opts = Options {
         oha: root.join(&args.oha),
@@ -171,7 +193,12 @@ fn run_command(args: RunArgs) -> Result<ExitCode, String> {
         Ok(ExitCode::SUCCESS)
     } else {
         for r in &failed {
-            eprintln!("FAILED {} / {}: {}", r.target, r.workload, r.error.as_deref().unwrap_or("?"));
+            eprintln!(
+                "FAILED {} / {}: {}",
+                r.target,
+                r.workload,
+                r.error.as_deref().unwrap_or("?")
+            );
         }
         Ok(ExitCode::FAILURE)
     }

@@ -33,13 +33,20 @@ pub fn collect(root: &Path, python: &Path, oha_version: String) -> Metadata {
 
 fn output(cmd: &mut Command) -> Option<String> {
     let out = cmd.output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
 fn git(root: &Path) -> Git {
     let commit = output(Command::new("git").arg("-C").arg(root).args(["rev-parse", "HEAD"]));
-    let dirty = output(Command::new("git").arg("-C").arg(root).args(["status", "--porcelain", "--untracked-files=no"]))
-        .map(|s| !s.is_empty());
+    let dirty = output(
+        Command::new("git")
+            .arg("-C")
+            .arg(root)
+            .args(["status", "--porcelain", "--untracked-files=no"]),
+    )
+    .map(|s| !s.is_empty());
     Git { commit, dirty }
 }
 
@@ -47,9 +54,17 @@ fn host() -> Host {
     let mut sys = System::new().unwrap_or_else(|_| panic!("sysinfo cannot read this system"));
     sys.refresh_cpu_list(sysinfo::CpuRefreshKind::nothing());
     sys.refresh_memory();
-    let cpu_model = sys.cpus().first().map(|c| c.brand().trim().to_owned()).unwrap_or_default();
+    let cpu_model = sys
+        .cpus()
+        .first()
+        .map(|c| c.brand().trim().to_owned())
+        .unwrap_or_default();
     Host {
-        cpu_model: if cpu_model.is_empty() { "unknown".to_owned() } else { cpu_model },
+        cpu_model: if cpu_model.is_empty() {
+            "unknown".to_owned()
+        } else {
+            cpu_model
+        },
         logical_cores: sys.cpus().len(),
         physical_cores: System::physical_core_count().ok(),
         memory_bytes: sys.total_memory(),

@@ -55,7 +55,11 @@ impl OhaReport {
     /// non-2xx answers, or no answers at all. `None` when every request succeeded.
     pub fn failure(&self) -> Option<String> {
         if !self.error_distribution.is_empty() {
-            let errors: Vec<String> = self.error_distribution.iter().map(|(e, n)| format!("{n} x {e}")).collect();
+            let errors: Vec<String> = self
+                .error_distribution
+                .iter()
+                .map(|(e, n)| format!("{n} x {e}"))
+                .collect();
             return Some(format!("oha reported errors: {}", errors.join("; ")));
         }
         let bad: Vec<String> = self
@@ -117,7 +121,10 @@ pub fn command(oha: &Path, spec: &LoadSpec<'_>) -> Command {
 
 /// `oha --version`, e.g. `oha 1.16.0`.
 pub fn version(oha: &Path) -> Result<String, String> {
-    let out = Command::new(oha).arg("--version").output().map_err(|e| format!("cannot run {}: {e}", oha.display()))?;
+    let out = Command::new(oha)
+        .arg("--version")
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", oha.display()))?;
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 

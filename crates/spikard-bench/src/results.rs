@@ -149,7 +149,8 @@ impl Metrics {
         if replicates.is_empty() {
             return None;
         }
-        let med = |f: &dyn Fn(&Metrics) -> f64| median(&replicates.iter().map(f).collect::<Vec<_>>()).unwrap_or(f64::NAN);
+        let med =
+            |f: &dyn Fn(&Metrics) -> f64| median(&replicates.iter().map(f).collect::<Vec<_>>()).unwrap_or(f64::NAN);
         let fold = |f: &dyn Fn(&Metrics) -> f64, pick: fn(f64, f64) -> f64| {
             replicates.iter().map(f).reduce(pick).unwrap_or(f64::NAN)
         };
@@ -189,7 +190,9 @@ impl Metrics {
 
 impl RunDocument {
     pub fn get(&self, target: &str, workload: &str) -> Option<&TargetWorkload> {
-        self.results.iter().find(|r| r.target == target && r.workload == workload)
+        self.results
+            .iter()
+            .find(|r| r.target == target && r.workload == workload)
     }
 
     /// Requests/s of each (target, workload) over the baseline's for the same workload.
@@ -197,13 +200,19 @@ impl RunDocument {
         results
             .iter()
             .map(|r| {
-                let base = results.iter().find(|b| b.target == baseline && b.workload == r.workload);
+                let base = results
+                    .iter()
+                    .find(|b| b.target == baseline && b.workload == r.workload);
                 let rps = |x: &TargetWorkload| x.metrics.as_ref().map(|m| m.requests_per_sec);
                 let ratio = match (rps(r), base.and_then(rps)) {
                     (Some(a), Some(b)) if b > 0.0 => Some(a / b),
                     _ => None,
                 };
-                RatioEntry { target: r.target.clone(), workload: r.workload.clone(), ratio_to_baseline: ratio }
+                RatioEntry {
+                    target: r.target.clone(),
+                    workload: r.workload.clone(),
+                    ratio_to_baseline: ratio,
+                }
             })
             .collect()
     }

@@ -86,7 +86,11 @@ impl Catalog {
             serde_json::from_slice(&read("workloads.json")?).map_err(|e| format!("workloads.json: {e}"))?;
         let targets: TargetFile =
             serde_json::from_slice(&read("targets.json")?).map_err(|e| format!("targets.json: {e}"))?;
-        Ok(Catalog { dir: dir.to_owned(), workloads: workloads.workloads, targets: targets.targets })
+        Ok(Catalog {
+            dir: dir.to_owned(),
+            workloads: workloads.workloads,
+            targets: targets.targets,
+        })
     }
 
     pub fn workload(&self, name: &str) -> Result<&Workload, String> {
@@ -109,7 +113,9 @@ impl Catalog {
             None => Ok(None),
             Some(rel) => {
                 let path = self.body_path(rel);
-                std::fs::read(&path).map(Some).map_err(|e| format!("cannot read {}: {e}", path.display()))
+                std::fs::read(&path)
+                    .map(Some)
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))
             }
         }
     }
@@ -135,7 +141,11 @@ mod tests {
             match (catalog.body(w).unwrap(), w.size_bytes) {
                 (Some(body), Some(size)) => assert_eq!(body.len() as u64, size, "{}", w.name),
                 (None, None) => {}
-                (body, size) => panic!("{}: body {:?} bytes vs size_bytes {size:?}", w.name, body.map(|b| b.len())),
+                (body, size) => panic!(
+                    "{}: body {:?} bytes vs size_bytes {size:?}",
+                    w.name,
+                    body.map(|b| b.len())
+                ),
             }
         }
         let size = |name: &str| catalog.workload(name).unwrap().size_bytes.unwrap();
@@ -153,7 +163,15 @@ mod tests {
             let mentions_port = t.command.iter().chain(t.env.values()).any(|a| a.contains("{port}"));
             assert!(mentions_port, "{} never receives its port", t.name);
         }
-        for name in ["spikard-python", "spikard-rust", "rust-baseline", "fastapi", "starlette", "robyn", "granian"] {
+        for name in [
+            "spikard-python",
+            "spikard-rust",
+            "rust-baseline",
+            "fastapi",
+            "starlette",
+            "robyn",
+            "granian",
+        ] {
             catalog.target(name).unwrap();
         }
         assert!(catalog.workload("nope").unwrap_err().contains("json-small"));

@@ -9,7 +9,11 @@ pub fn median(values: &[f64]) -> Option<f64> {
     }
     v.sort_by(f64::total_cmp);
     let mid = v.len() / 2;
-    Some(if v.len() % 2 == 1 { v[mid] } else { (v[mid - 1] + v[mid]) / 2.0 })
+    Some(if v.len() % 2 == 1 {
+        v[mid]
+    } else {
+        (v[mid - 1] + v[mid]) / 2.0
+    })
 }
 
 pub fn mean(values: &[f64]) -> Option<f64> {
@@ -53,7 +57,11 @@ pub fn ratio_ci(old: &[f64], new: &[f64]) -> Option<Ratio> {
     }
     let ratio = mn / mo;
     let (Some(so), Some(sn)) = (stddev(old), stddev(new)) else {
-        return Some(Ratio { ratio, low: None, high: None });
+        return Some(Ratio {
+            ratio,
+            low: None,
+            high: None,
+        });
     };
     // Variance of each log-mean: (cv^2 / n).
     let vo = (so / mo).powi(2) / old.len() as f64;
@@ -65,7 +73,11 @@ pub fn ratio_ci(old: &[f64], new: &[f64]) -> Option<Ratio> {
         (vo + vn).powi(2) / (vo.powi(2) / (old.len() - 1) as f64 + vn.powi(2) / (new.len() - 1) as f64)
     };
     let half = t95(df) * se;
-    Some(Ratio { ratio, low: Some(ratio * (-half).exp()), high: Some(ratio * half.exp()) })
+    Some(Ratio {
+        ratio,
+        low: Some(ratio * (-half).exp()),
+        high: Some(ratio * half.exp()),
+    })
 }
 
 #[cfg(test)]

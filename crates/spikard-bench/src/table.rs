@@ -39,11 +39,18 @@ pub fn rows(doc: &RunDocument) -> Vec<Vec<String>> {
                 format!("{:.2}", m.bytes_per_sec / 1_000_000.0),
                 format!("{:.2}%", m.success_rate * 100.0),
                 m.total_requests.to_string(),
-                doc.ratio(&r.target, &r.workload).map_or("-".to_owned(), |x| format!("{x:.2}x")),
+                doc.ratio(&r.target, &r.workload)
+                    .map_or("-".to_owned(), |x| format!("{x:.2}x")),
             ],
             None => {
                 let mut row = vec![r.target.clone(), r.workload.clone()];
-                let first_line = r.error.as_deref().unwrap_or("failed").lines().next().unwrap_or_default();
+                let first_line = r
+                    .error
+                    .as_deref()
+                    .unwrap_or("failed")
+                    .lines()
+                    .next()
+                    .unwrap_or_default();
                 row.push(format!("FAILED: {first_line}"));
                 row.resize(HEADER.len(), String::new());
                 row
@@ -58,8 +65,15 @@ pub fn render(doc: &RunDocument) -> String {
     for row in rows(doc) {
         table.add_row(row.into_iter().enumerate().map(|(i, c)| {
             let cell = Cell::new(c);
-            if i >= 2 { cell.set_alignment(CellAlignment::Right) } else { cell }
+            if i >= 2 {
+                cell.set_alignment(CellAlignment::Right)
+            } else {
+                cell
+            }
         }));
     }
-    format!("{table}\nratios are requests/s over {} in this run\n", doc.summary.baseline)
+    format!(
+        "{table}\nratios are requests/s over {} in this run\n",
+        doc.summary.baseline
+    )
 }

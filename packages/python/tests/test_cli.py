@@ -130,7 +130,11 @@ def test_app_run_from_a_script(run_server, tmp_path: Path) -> None:
 
 def test_cli_rejects_a_bad_target(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "spikard", "run", "json:dumps"], capture_output=True, text=True, timeout=30
+        [sys.executable, "-m", "spikard", "run", "json:dumps"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert result.returncode != 0
     assert "is not a Spikard app" in result.stderr

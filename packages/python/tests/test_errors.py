@@ -3,8 +3,8 @@ from __future__ import annotations
 import logging
 
 import pytest
-from conftest import Serve, assert_problem
 
+from conftest import Serve, assert_problem
 from spikard import HTTPException, Request, Spikard
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import pytest
-from conftest import Serve, assert_problem
 
+from conftest import Serve, assert_problem
 from spikard import Cookie, Header, Query, Spikard
 
 

@@ -8,8 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from conftest import Serve, assert_problem
 
+from conftest import Serve, assert_problem
 from spikard import Response, Spikard
 
 

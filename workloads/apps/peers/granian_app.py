@@ -30,7 +30,10 @@ def _route(method: str, parts: list[str], scope: Any) -> tuple[int, Any]:
             return 200, {"a": a, "b": b, "c": c, "d": d, "e": e}
         case ("GET", ["query"]):
             q = _query(scope)
-            return 200, {"limit": int(q.get("limit", 10)), "offset": int(q.get("offset", 0))}
+            return 200, {
+                "limit": int(q.get("limit", 10)),
+                "offset": int(q.get("offset", 0)),
+            }
         case ("GET", ["query-many"]):
             q = _query(scope)
             return 200, {

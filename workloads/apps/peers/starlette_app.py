@@ -65,7 +65,10 @@ async def health(request: Request) -> JSONResponse:
 _ = uuid  # the path converter below parses UUIDs
 app = Starlette(
     routes=[
-        *[Route(f"/json/{size}", json_echo, methods=["POST"]) for size in ("small", "medium", "large", "xlarge")],
+        *[
+            Route(f"/json/{size}", json_echo, methods=["POST"])
+            for size in ("small", "medium", "large", "xlarge")
+        ],
         Route("/path/{id}", path_simple),
         Route("/path-multiple/{user_id}/posts/{post_id}", path_multiple),
         Route("/path-int/{n:int}", path_int),

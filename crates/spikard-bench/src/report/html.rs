@@ -9,7 +9,12 @@ use crate::table;
 pub fn render(runs: &[RunDocument]) -> String {
     let mut body = String::new();
     for (i, doc) in runs.iter().enumerate() {
-        let _ = write!(body, "<section><h2>Run {} — {}</h2>", i + 1, escape(&doc.metadata.timestamp));
+        let _ = write!(
+            body,
+            "<section><h2>Run {} — {}</h2>",
+            i + 1,
+            escape(&doc.metadata.timestamp)
+        );
         body.push_str(&metadata(doc));
         body.push_str(&results_table(doc));
         for chart in charts(doc) {
@@ -23,7 +28,7 @@ pub fn render(runs: &[RunDocument]) -> String {
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 2em; color: #222; }}
 table {{ border-collapse: collapse; margin: 1em 0; font-size: 13px; }}
-th, td {{ border: 1px solid #ccc; padding: 3px 8px; text-align: right; }}
+th, td {{ border: 1px solid #ccc; padding: 3px 8px; text-align: right; white-space: nowrap; }}
 th:nth-child(-n+2), td:nth-child(-n+2) {{ text-align: left; }}
 td.failed {{ color: #B00020; text-align: left; }}
 figure {{ margin: 1.5em 0; }}
@@ -39,7 +44,16 @@ fn metadata(doc: &RunDocument) -> String {
     let m = &doc.metadata;
     let c = &doc.config;
     let mut items = vec![
-        ("Host", format!("{} ({} logical cores, {:.1} GiB), {}", m.host.cpu_model, m.host.logical_cores, m.host.memory_bytes as f64 / (1u64 << 30) as f64, m.host.os)),
+        (
+            "Host",
+            format!(
+                "{} ({} logical cores, {:.1} GiB), {}",
+                m.host.cpu_model,
+                m.host.logical_cores,
+                m.host.memory_bytes as f64 / (1u64 << 30) as f64,
+                m.host.os
+            ),
+        ),
         (
             "Commit",
             format!(
@@ -80,7 +94,12 @@ fn results_table(doc: &RunDocument) -> String {
         let failed = row[2].starts_with("FAILED");
         for (i, cell) in row.iter().enumerate() {
             if failed && i == 2 {
-                let _ = write!(s, r#"<td class="failed" colspan="{}">{}</td>"#, row.len() - 2, escape(cell));
+                let _ = write!(
+                    s,
+                    r#"<td class="failed" colspan="{}">{}</td>"#,
+                    row.len() - 2,
+                    escape(cell)
+                );
                 break;
             }
             let _ = write!(s, "<td>{}</td>", escape(cell));
@@ -106,10 +125,16 @@ fn axes(doc: &RunDocument) -> (Vec<String>, Vec<String>) {
     (targets, workloads)
 }
 
+/// A latency percentile's label and how to read it.
+type Percentile = (&'static str, fn(&Metrics) -> f64);
+
 pub(super) fn charts(doc: &RunDocument) -> Vec<BarChart> {
     let (targets, workloads) = axes(doc);
     let metric = |target: &str, workload: &str, f: &dyn Fn(&Metrics) -> f64| {
-        doc.get(target, workload).and_then(|r| r.metrics.as_ref()).map(f).filter(|v| v.is_finite())
+        doc.get(target, workload)
+            .and_then(|r| r.metrics.as_ref())
+            .map(f)
+            .filter(|v| v.is_finite())
     };
     let per_workload = |title: &str, unit: &str, f: &dyn Fn(&Metrics) -> f64| BarChart {
         title: title.to_owned(),
@@ -117,12 +142,17 @@ pub(super) fn charts(doc: &RunDocument) -> Vec<BarChart> {
         series: targets.clone(),
         groups: workloads
             .iter()
-            .map(|w| Group { label: w.clone(), values: targets.iter().map(|t| metric(t, w, f)).collect() })
+            .map(|w| Group {
+                label: w.clone(),
+                values: targets.iter().map(|t| metric(t, w, f)).collect(),
+            })
             .collect(),
     };
-    let mut charts = vec![per_workload("Requests per second", "req/s, higher is better", &|m| m.requests_per_sec)];
+    let mut charts = vec![per_workload("Requests per second", "req/s, higher is better", &|m| {
+        m.requests_per_sec
+    })];
     for w in &workloads {
-        let percentiles: [(&str, fn(&Metrics) -> f64); 4] = [
+        let percentiles: [Percentile; 4] = [
             ("p50", |m| m.latency_ms.p50),
             ("p90", |m| m.latency_ms.p90),
             ("p99", |m| m.latency_ms.p99),
@@ -134,11 +164,18 @@ pub(super) fn charts(doc: &RunDocument) -> Vec<BarChart> {
             series: percentiles.iter().map(|(p, _)| (*p).to_owned()).collect(),
             groups: targets
                 .iter()
-                .map(|t| Group { label: t.clone(), values: percentiles.iter().map(|(_, f)| metric(t, w, f)).collect() })
+                .map(|t| Group {
+                    label: t.clone(),
+                    values: percentiles.iter().map(|(_, f)| metric(t, w, f)).collect(),
+                })
                 .collect(),
         });
     }
-    charts.push(per_workload("Server CPU, average", "% of one core", &|m| m.cpu_percent.avg));
-    charts.push(per_workload("Server memory, peak RSS", "MB", &|m| m.rss_bytes.peak / 1_000_000.0));
+    charts.push(per_workload("Server CPU, average", "% of one core", &|m| {
+        m.cpu_percent.avg
+    }));
+    charts.push(per_workload("Server memory, peak RSS", "MB", &|m| {
+        m.rss_bytes.peak / 1_000_000.0
+    }));
     charts
 }

@@ -19,7 +19,11 @@ pub fn render(runs: &[RunDocument]) -> String {
             m.host.os,
             m.git.commit.as_deref().map_or("unknown", |c| &c[..c.len().min(12)]),
             if m.git.dirty == Some(true) { " (dirty)" } else { "" },
-            m.versions.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", "),
+            m.versions
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect::<Vec<_>>()
+                .join(", "),
         );
         let _ = writeln!(
             s,

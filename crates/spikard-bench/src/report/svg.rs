@@ -5,7 +5,9 @@ use std::fmt::Write as _;
 use super::escape;
 
 /// Colours for series, in order (colour-blind safe palette).
-const PALETTE: [&str; 8] = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"];
+const PALETTE: [&str; 8] = [
+    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
+];
 
 /// One group of bars (e.g. a workload), one bar per series (e.g. a target). `None` is a
 /// value that could not be measured; it is drawn as a label, never as a zero-length bar.
@@ -32,7 +34,12 @@ impl BarChart {
         const GAP: f64 = 12.0;
         const TOP: f64 = 56.0;
         let plot_w = WIDTH - LABEL_W - VALUE_W;
-        let max = self.groups.iter().flat_map(|g| g.values.iter().flatten()).copied().fold(0.0, f64::max);
+        let max = self
+            .groups
+            .iter()
+            .flat_map(|g| g.values.iter().flatten())
+            .copied()
+            .fold(0.0, f64::max);
         let group_h = BAR_H * self.series.len() as f64 + GAP;
         let height = TOP + group_h * self.groups.len() as f64 + 10.0;
 
@@ -103,7 +110,11 @@ impl BarChart {
 }
 
 fn fmt_value(v: f64) -> String {
-    if v >= 100.0 { format!("{v:.0}") } else { format!("{v:.2}") }
+    if v >= 100.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.2}")
+    }
 }
 
 #[cfg(test)]
@@ -117,8 +128,14 @@ mod tests {
             unit: "req/s".into(),
             series: vec!["a".into(), "b".into()],
             groups: vec![
-                Group { label: "w1".into(), values: vec![Some(100.0), Some(50.0)] },
-                Group { label: "w2".into(), values: vec![Some(10.0), None] },
+                Group {
+                    label: "w1".into(),
+                    values: vec![Some(100.0), Some(50.0)],
+                },
+                Group {
+                    label: "w2".into(),
+                    values: vec![Some(10.0), None],
+                },
             ],
         };
         let svg = chart.render();

@@ -24,7 +24,9 @@ pub struct Client {
 
 impl Client {
     pub fn new() -> std::io::Result<Client> {
-        Ok(Client { runtime: tokio::runtime::Builder::new_current_thread().enable_all().build()? })
+        Ok(Client {
+            runtime: tokio::runtime::Builder::new_current_thread().enable_all().build()?,
+        })
     }
 
     /// Sends one request on a fresh connection to an `http://127.0.0.1:port/...` URL.
@@ -32,9 +34,12 @@ impl Client {
         let uri: http::Uri = url.parse().map_err(|e| format!("bad URL {url}: {e}"))?;
         let authority = uri.authority().ok_or("URL without host")?.clone();
         self.runtime.block_on(async {
-            let io = TcpStream::connect(authority.as_str()).await.map_err(|e| format!("connect {authority}: {e}"))?;
-            let (mut sender, conn) =
-                hyper::client::conn::http1::handshake(TokioIo::new(io)).await.map_err(|e| e.to_string())?;
+            let io = TcpStream::connect(authority.as_str())
+                .await
+                .map_err(|e| format!("connect {authority}: {e}"))?;
+            let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(io))
+                .await
+                .map_err(|e| e.to_string())?;
             tokio::spawn(conn);
             let mut req = http::Request::builder()
                 .method(method)
@@ -46,15 +51,27 @@ impl Client {
             let req = req
                 .body(Full::new(Bytes::copy_from_slice(body.unwrap_or_default())))
                 .map_err(|e| e.to_string())?;
-            let response = sender.send_request(req).await.map_err(|e| format!("{method} {url}: {e}"))?;
+            let response = sender
+                .send_request(req)
+                .await
+                .map_err(|e| format!("{method} {url}: {e}"))?;
             let status = response.status().as_u16();
             let content_type = response
                 .headers()
                 .get("content-type")
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned);
-            let body = response.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
-            Ok(Reply { status, content_type, body })
+            let body = response
+                .into_body()
+                .collect()
+                .await
+                .map_err(|e| e.to_string())?
+                .to_bytes();
+            Ok(Reply {
+                status,
+                content_type,
+                body,
+            })
         })
     }
 }
@@ -117,13 +134,20 @@ fn first_difference(expected: &Value, got: Option<&Value>) -> String {
                         }
                     }
                 }
-                y.keys().find(|k| !x.contains_key(*k)).map(|k| format!("{at}/{k}: unexpected"))
+                y.keys()
+                    .find(|k| !x.contains_key(*k))
+                    .map(|k| format!("{at}/{k}: unexpected"))
             }
-            (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
-                x.iter().zip(y).enumerate().find_map(|(i, (v, w))| walk(v, w, &format!("{at}/{i}")))
-            }
+            (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+                .iter()
+                .zip(y)
+                .enumerate()
+                .find_map(|(i, (v, w))| walk(v, w, &format!("{at}/{i}"))),
             _ if a == b => None,
-            _ => Some(format!("{}: expected {a}, got {b}", if at.is_empty() { "/" } else { at })),
+            _ => Some(format!(
+                "{}: expected {a}, got {b}",
+                if at.is_empty() { "/" } else { at }
+            )),
         }
     }
     match got.and_then(|g| walk(expected, g, "")) {

@@ -40,8 +40,16 @@ pub struct Options {
 /// Runs everything in `opts`; a target or workload that fails is recorded as an error in
 /// the document (never as a figure), and the run goes on.
 pub fn run(catalog: &Catalog, opts: &Options) -> Result<RunDocument, String> {
-    let targets: Vec<&Target> = opts.targets.iter().map(|t| catalog.target(t)).collect::<Result<_, _>>()?;
-    let workloads: Vec<&Workload> = opts.workloads.iter().map(|w| catalog.workload(w)).collect::<Result<_, _>>()?;
+    let targets: Vec<&Target> = opts
+        .targets
+        .iter()
+        .map(|t| catalog.target(t))
+        .collect::<Result<_, _>>()?;
+    let workloads: Vec<&Workload> = opts
+        .workloads
+        .iter()
+        .map(|w| catalog.workload(w))
+        .collect::<Result<_, _>>()?;
     let oha_version = oha::version(&opts.oha)?;
     std::fs::create_dir_all(&opts.log_dir).map_err(|e| format!("cannot create {}: {e}", opts.log_dir.display()))?;
     let client = Client::new().map_err(|e| e.to_string())?;
@@ -94,7 +102,10 @@ pub fn run(catalog: &Catalog, opts: &Options) -> Result<RunDocument, String> {
             baseline: opts.baseline.clone(),
         },
         results,
-        summary: Summary { baseline: opts.baseline.clone(), ratios },
+        summary: Summary {
+            baseline: opts.baseline.clone(),
+            ratios,
+        },
     })
 }
 
@@ -109,13 +120,30 @@ fn record(
         Ok(replicates) => {
             let metrics = Metrics::aggregate(&replicates);
             if let Some(m) = &metrics {
-                bar.println(format!("{target:>16} {workload:<14} {:>10.0} req/s  p99 {:.2} ms", m.requests_per_sec, m.latency_ms.p99));
+                bar.println(format!(
+                    "{target:>16} {workload:<14} {:>10.0} req/s  p99 {:.2} ms",
+                    m.requests_per_sec, m.latency_ms.p99
+                ));
             }
-            TargetWorkload { target, workload, status: "ok".into(), error: None, metrics, replicates }
+            TargetWorkload {
+                target,
+                workload,
+                status: "ok".into(),
+                error: None,
+                metrics,
+                replicates,
+            }
         }
         Err(error) => {
             bar.println(format!("{target:>16} {workload:<14} FAILED: {error}"));
-            TargetWorkload { target, workload, status: "error".into(), error: Some(error), metrics: None, replicates: vec![] }
+            TargetWorkload {
+                target,
+                workload,
+                status: "error".into(),
+                error: Some(error),
+                metrics: None,
+                replicates: vec![],
+            }
         }
     }
 }
@@ -181,7 +209,11 @@ fn load(oha_path: &Path, spec: &LoadSpec<'_>, bar: &ProgressBar) -> Result<OhaRe
     bar.inc(planned - shown);
     let out = child.wait_with_output().map_err(|e| e.to_string())?;
     if !out.status.success() {
-        return Err(format!("oha failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr).trim()));
+        return Err(format!(
+            "oha failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
     }
     OhaReport::parse(&out.stdout)
 }

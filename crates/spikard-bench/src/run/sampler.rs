@@ -35,18 +35,30 @@ impl Sampler {
 
 fn usage(samples: &[f64]) -> Usage {
     if samples.is_empty() {
-        return Usage { avg: f64::NAN, peak: f64::NAN };
+        return Usage {
+            avg: f64::NAN,
+            peak: f64::NAN,
+        };
     }
-    Usage { avg: samples.iter().sum::<f64>() / samples.len() as f64, peak: samples.iter().copied().fold(0.0, f64::max) }
+    Usage {
+        avg: samples.iter().sum::<f64>() / samples.len() as f64,
+        peak: samples.iter().copied().fold(0.0, f64::max),
+    }
 }
 
-/// The server and every descendant (worker processes of multi-process servers).
+/// The server and every descendant process (workers of multi-process servers). Threads
+/// are left out: a process's figures already include its threads.
 fn tree(sys: &System, root: Pid) -> Vec<Pid> {
     let mut pids = vec![root];
     let mut i = 0;
     while i < pids.len() {
         let parent = pids[i];
-        pids.extend(sys.processes().iter().filter(|(_, p)| p.parent() == Some(parent)).map(|(pid, _)| *pid));
+        let children = sys
+            .processes()
+            .iter()
+            .filter(|(_, p)| p.parent() == Some(parent) && p.thread_kind().is_none())
+            .map(|(pid, _)| *pid);
+        pids.extend(children);
         i += 1;
     }
     pids

@@ -36,13 +36,19 @@ impl Server {
         if let Some(req) = &target.requires
             && !root.join(&req.path).exists()
         {
-            return Err(format!("{} is missing; install it with: {}", req.path.display(), req.install));
+            return Err(format!(
+                "{} is missing; install it with: {}",
+                req.path.display(),
+                req.install
+            ));
         }
         let port = free_port().map_err(|e| format!("no free port: {e}"))?;
         let fill = |a: &String| a.replace("{port}", &port.to_string());
         let args: Vec<String> = target.command.iter().map(fill).collect();
         let env: Vec<(&String, String)> = target.env.iter().map(|(k, v)| (k, fill(v))).collect();
-        let (program, rest) = args.split_first().ok_or_else(|| format!("{}: empty command", target.name))?;
+        let (program, rest) = args
+            .split_first()
+            .ok_or_else(|| format!("{}: empty command", target.name))?;
         let mut cmd = match cpus {
             Some(cpus) => {
                 let mut c = Command::new("taskset");
@@ -53,9 +59,20 @@ impl Server {
         };
         let out = File::create(log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
         let err = out.try_clone().map_err(|e| e.to_string())?;
-        cmd.args(rest).envs(env).current_dir(root).stdin(Stdio::null()).stdout(out).stderr(err);
-        let child = cmd.spawn().map_err(|e| format!("{}: cannot start {program}: {e}", target.name))?;
-        let mut server = Server { name: target.name.clone(), port, child };
+        cmd.args(rest)
+            .envs(env)
+            .current_dir(root)
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err);
+        let child = cmd
+            .spawn()
+            .map_err(|e| format!("{}: cannot start {program}: {e}", target.name))?;
+        let mut server = Server {
+            name: target.name.clone(),
+            port,
+            child,
+        };
         server.wait_ready(client, log)?;
         Ok(server)
     }
@@ -73,7 +90,15 @@ impl Server {
         while Instant::now() < deadline {
             if let Ok(Some(status)) = self.child.try_wait() {
                 let tail = std::fs::read_to_string(log).unwrap_or_default();
-                let tail: String = tail.lines().rev().take(20).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
+                let tail: String = tail
+                    .lines()
+                    .rev()
+                    .take(20)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect::<Vec<_>>()
+                    .join("\n");
                 return Err(format!("{} exited before it was ready ({status}):\n{tail}", self.name));
             }
             if let Ok(reply) = client.send("GET", &self.url("/health"), None)
@@ -83,7 +108,11 @@ impl Server {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        Err(format!("{} did not answer GET /health within 60 s (log: {})", self.name, log.display()))
+        Err(format!(
+            "{} did not answer GET /health within 60 s (log: {})",
+            self.name,
+            log.display()
+        ))
     }
 
     /// SIGTERM, then up to 10 s for a graceful exit, then SIGKILL. Only this PID is signalled.
@@ -103,7 +132,9 @@ impl Server {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        self.child.kill().map_err(|e| format!("cannot kill {}: {e}", self.name))?;
+        self.child
+            .kill()
+            .map_err(|e| format!("cannot kill {}: {e}", self.name))?;
         self.child.wait().map_err(|e| e.to_string())?;
         Err(format!("{} ignored SIGTERM for 10 s and was killed", self.name))
     }

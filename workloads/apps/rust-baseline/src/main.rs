@@ -27,20 +27,30 @@ struct Args {
 fn reply(status: StatusCode, body: Vec<u8>) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() = status;
-    response.headers_mut().insert(header::CONTENT_TYPE, "application/json".parse().expect("static"));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, "application/json".parse().expect("static"));
     response
 }
 
 fn json(value: &Value) -> Response<Full<Bytes>> {
-    reply(StatusCode::OK, serde_json::to_vec(value).expect("a Value always serializes"))
+    reply(
+        StatusCode::OK,
+        serde_json::to_vec(value).expect("a Value always serializes"),
+    )
 }
 
 fn error(status: StatusCode, detail: &str) -> Response<Full<Bytes>> {
-    reply(status, serde_json::to_vec(&json!({"detail": detail})).expect("serializes"))
+    reply(
+        status,
+        serde_json::to_vec(&json!({"detail": detail})).expect("serializes"),
+    )
 }
 
 fn query(req: &Request<Incoming>) -> Vec<(String, String)> {
-    form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes()).into_owned().collect()
+    form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+        .into_owned()
+        .collect()
 }
 
 fn get<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
@@ -124,7 +134,9 @@ fn is_uuid(s: &str) -> bool {
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let args = Args::parse();
-    let addr: SocketAddr = format!("{}:{}", args.host, args.port).parse().map_err(std::io::Error::other)?;
+    let addr: SocketAddr = format!("{}:{}", args.host, args.port)
+        .parse()
+        .map_err(std::io::Error::other)?;
     let listener = TcpListener::bind(addr).await?;
     let builder = auto::Builder::new(TokioExecutor::new());
     loop {
@@ -133,7 +145,9 @@ async fn main() -> std::io::Result<()> {
             Err(_) => continue,
         };
         let _ = stream.set_nodelay(true);
-        let conn = builder.serve_connection(TokioIo::new(stream), service_fn(handle)).into_owned();
+        let conn = builder
+            .serve_connection(TokioIo::new(stream), service_fn(handle))
+            .into_owned();
         tokio::spawn(async move {
             let _ = conn.await;
         });

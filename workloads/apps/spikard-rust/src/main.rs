@@ -61,7 +61,13 @@ fn uuid_text(u: u128) -> String {
 }
 
 fn spec(key: &str, source: Source, kind: ParamKind, required: bool) -> ParamSpec {
-    ParamSpec { key: key.to_owned(), source, kind, list: false, required }
+    ParamSpec {
+        key: key.to_owned(),
+        source,
+        kind,
+        list: false,
+        required,
+    }
 }
 
 /// Validates `specs` and writes each as a field, `defaults` filling absent optional ones.
@@ -96,7 +102,10 @@ fn router() -> Router {
     })
     .expect("route");
     r.get("/path-multiple/{user_id}/posts/{post_id}", |req: Request| async move {
-        let specs = [spec("user_id", Source::Path, K::Str, true), spec("post_id", Source::Path, K::Str, true)];
+        let specs = [
+            spec("user_id", Source::Path, K::Str, true),
+            spec("post_id", Source::Path, K::Str, true),
+        ];
         params_object(&req, &specs, &[Str(String::new()), Str(String::new())])
     })
     .expect("route");
@@ -109,12 +118,17 @@ fn router() -> Router {
     })
     .expect("route");
     r.get("/path-deep/{a}/{b}/{c}/{d}/{e}", |req: Request| async move {
-        let specs: Vec<_> = ["a", "b", "c", "d", "e"].map(|k| spec(k, Source::Path, K::Str, true)).into();
+        let specs: Vec<_> = ["a", "b", "c", "d", "e"]
+            .map(|k| spec(k, Source::Path, K::Str, true))
+            .into();
         params_object(&req, &specs, &vec![Str(String::new()); 5])
     })
     .expect("route");
     r.get("/query", |req: Request| async move {
-        let specs = [spec("limit", Source::Query, K::Int, false), spec("offset", Source::Query, K::Int, false)];
+        let specs = [
+            spec("limit", Source::Query, K::Int, false),
+            spec("offset", Source::Query, K::Int, false),
+        ];
         params_object(&req, &specs, &[Int(10), Int(0)])
     })
     .expect("route");
@@ -147,14 +161,23 @@ fn router() -> Router {
         params_object(&req, &specs, &defaults)
     })
     .expect("route");
-    r.get("/health", |_req: Request| async { Ok(json_response(r#"{"ok":true}"#)) }).expect("route");
+    r.get("/health", |_req: Request| async { Ok(json_response(r#"{"ok":true}"#)) })
+        .expect("route");
     r
 }
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let args = Args::parse();
-    let addr = format!("{}:{}", args.host, args.port).parse().map_err(std::io::Error::other)?;
-    let config = ServerConfig { addr, ..ServerConfig::default() };
-    spikard_core::Server::bind(router(), config).await?.run(shutdown_signal()).await
+    let addr = format!("{}:{}", args.host, args.port)
+        .parse()
+        .map_err(std::io::Error::other)?;
+    let config = ServerConfig {
+        addr,
+        ..ServerConfig::default()
+    };
+    spikard_core::Server::bind(router(), config)
+        .await?
+        .run(shutdown_signal())
+        .await
 }
