@@ -14,7 +14,7 @@ BENCH := target/release/spikard-bench
 OHA := .tools/bin/oha
 
 .PHONY: help venv build bench-build tools test test-rust test-python test-bench check-core \
-	bench bench-peers lint fmt serve clean
+	bench bench-peers bench-micro lint fmt serve clean
 
 help:
 	@echo "make bench        spikard-python vs spikard-rust vs rust-baseline -> results/latest.{json,html}"
@@ -51,6 +51,12 @@ bench-peers: bench-build
 	$(BENCH) run --targets spikard-python,spikard-rust,rust-baseline,fastapi,starlette,robyn,granian \
 		--workloads json-small,path-simple,query-few \
 		--output results/latest.json --html results/latest.html
+
+# Micro-benchmarks: Spikard's JSON converters against orjson (pytest-benchmark) and the
+# Rust core (criterion). Each checks its output before it is timed.
+bench-micro: build
+	$(PY) -m pytest $(PKG)/benchmarks -q --benchmark-columns=median,ops --benchmark-sort=name
+	cargo bench -p spikard-core
 
 test: build test-rust check-core test-python test-bench
 

@@ -11,13 +11,13 @@ use std::thread::JoinHandle;
 use http::StatusCode;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
-use spikard_core::json::JsonDocument;
 use spikard_core::request::is_json_content_type;
 use spikard_core::validate::{self, ParamSpec, ParamValue};
 use spikard_core::{FieldError, Handler, HandlerFuture, HandlerResult, Problem, Request, Source};
 use tokio::sync::oneshot;
 
-use crate::{errors, from_python, request::PyRequest, to_python};
+use crate::to_python::{self, JsonBody};
+use crate::{errors, from_python, request::PyRequest};
 
 /// Where a handler argument comes from.
 pub enum Slot {
@@ -70,7 +70,7 @@ pub struct PyHandler {
 pub struct Job {
     target: Arc<Target>,
     values: Vec<ParamValue>,
-    body: Option<JsonDocument>,
+    body: Option<JsonBody>,
     request: Option<Request>,
     reply: oneshot::Sender<HandlerResult>,
 }
@@ -124,11 +124,7 @@ impl PyHandler {
 
 /// Parses the JSON body: 415 for a non-JSON content type, 400 for malformed JSON, field
 /// errors (missing, wrong shape) added to `errors`.
-fn read_body(
-    plan: &BodyPlan,
-    request: &Request,
-    errors: &mut Vec<FieldError>,
-) -> Result<Option<JsonDocument>, Problem> {
+fn read_body(plan: &BodyPlan, request: &Request, errors: &mut Vec<FieldError>) -> Result<Option<JsonBody>, Problem> {
     if request.body.is_empty() {
         if plan.required {
             errors.push(FieldError::new(
@@ -145,11 +141,9 @@ fn read_body(
     {
         return Err(Problem::unsupported_media_type(ct, "application/json"));
     }
-    let doc = JsonDocument::parse(request.body.to_vec())?;
-    let shape_error = match (plan.kind, doc.nodes().first()) {
-        (BodyKind::Object, Some(spikard_core::json::Node::Object { .. }))
-        | (BodyKind::Array, Some(spikard_core::json::Node::Array { .. }))
-        | (BodyKind::Any, _) => None,
+    let doc = JsonBody::parse(&request.body)?;
+    let shape_error = match (plan.kind, doc.opens_with()) {
+        (BodyKind::Object, Some(b'{')) | (BodyKind::Array, Some(b'[')) | (BodyKind::Any, _) => None,
         (BodyKind::Object, _) => Some(("dict_type", "Input should be a valid dictionary")),
         (BodyKind::Array, _) => Some(("list_type", "Input should be a valid list")),
     };
@@ -201,7 +195,7 @@ fn invoke(
     py: Python<'_>,
     target: &Target,
     values: &[ParamValue],
-    body: Option<&JsonDocument>,
+    body: Option<&JsonBody>,
     request: Option<Request>,
 ) -> PyResult<spikard_core::Response> {
     let kwargs = PyDict::new(py);
@@ -209,7 +203,7 @@ fn invoke(
     for arg in &target.args {
         let value = match arg.slot {
             Slot::Param(i) => to_python::param(py, &values[i])?,
-            Slot::Body => body.map(|doc| to_python::document(py, doc)).transpose()?,
+            Slot::Body => body.map(|doc| doc.to_python(py)).transpose()?,
             Slot::Request => match request.take() {
                 Some(req) => Some(Bound::new(py, PyRequest::new(req))?.into_any()),
                 None => None,

@@ -306,3 +306,13 @@ fn write_dataclass(py: Python<'_>, out: &mut Vec<u8>, value: &Bound<'_, PyAny>, 
     out.push(b'}');
     Ok(())
 }
+
+/// `_spikard.dumps(obj) -> bytes`: the response encoder, exposed for tests and benchmarks.
+#[pyfunction]
+fn dumps<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
+    Ok(PyBytes::new(py, &encode(py, obj)?))
+}
+
+pub fn init_pymodule(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(dumps, m)?)
+}

@@ -18,6 +18,7 @@ fn _spikard(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     app::init_pymodule(m)?;
     errors::init_pymodule(m)?;
+    from_python::init_pymodule(m)?;
     request::init_pymodule(m)?;
     to_python::init_pymodule(m)?;
     Ok(())

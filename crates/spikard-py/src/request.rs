@@ -6,7 +6,8 @@
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
-use spikard_core::json::JsonDocument;
+
+use crate::to_python::JsonBody;
 use spikard_core::request::QueryParams;
 
 #[pyclass(frozen, name = "Request", module = "spikard._spikard")]
@@ -140,8 +141,8 @@ impl PyRequest {
 
     /// The body parsed as JSON. Malformed JSON raises `RequestError`, answered as a 400.
     fn json<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let doc = JsonDocument::parse(self.inner.body.to_vec()).map_err(|e| crate::errors::problem_error(py, e))?;
-        crate::to_python::document(py, &doc)
+        let body = JsonBody::parse(&self.inner.body).map_err(|p| crate::errors::problem_error(py, p))?;
+        body.to_python(py)
     }
 
     fn __repr__(&self) -> String {

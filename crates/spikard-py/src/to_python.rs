@@ -1,14 +1,75 @@
 //! JSON tape and coerced parameters -> Python objects, built while walking, with no
 //! intermediate value tree and no JSON text handed to Python.
 
+use bytes::Bytes;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyType};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyType};
 use spikard_core::json::{JsonDocument, Node, StaticNode};
 use spikard_core::validate::{Coerced, ParamValue};
+use spikard_core::{FieldError, Problem, Source};
 
 static UUID: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static LOADS_BIG: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// A JSON body parsed on the I/O side, ready for the GIL side.
+pub enum JsonBody {
+    /// The simd-json tape: the normal case.
+    Tape(JsonDocument),
+    /// A valid document holding an integer past 64 bits, which the tape cannot carry. It is
+    /// decoded by Python's `json` module instead (`spikard._json.loads_big`), so big
+    /// integers arrive as exact Python ints.
+    BigIntegers(Bytes),
+}
+
+impl JsonBody {
+    /// Parses `body`; malformed JSON is the 400 problem to answer with.
+    pub fn parse(body: &Bytes) -> Result<JsonBody, Problem> {
+        match JsonDocument::parse(body.to_vec()) {
+            Ok(doc) => Ok(JsonBody::Tape(doc)),
+            Err(err) if err.big_integer => Ok(JsonBody::BigIntegers(body.clone())),
+            Err(err) => Err(err.problem),
+        }
+    }
+
+    /// Whether the top-level value is an object (`{`) or an array (`[`), if either.
+    pub fn opens_with(&self) -> Option<u8> {
+        match self {
+            JsonBody::Tape(doc) => match doc.nodes().first() {
+                Some(Node::Object { .. }) => Some(b'{'),
+                Some(Node::Array { .. }) => Some(b'['),
+                _ => None,
+            },
+            JsonBody::BigIntegers(text) => text.iter().find(|b| !b.is_ascii_whitespace()).copied(),
+        }
+    }
+
+    /// The body for an error report's `input`.
+    pub fn to_value(&self) -> serde_json::Value {
+        match self {
+            JsonBody::Tape(doc) => doc.to_value(),
+            JsonBody::BigIntegers(text) => serde_json::Value::String(String::from_utf8_lossy(text).into_owned()),
+        }
+    }
+
+    /// The document as Python objects.
+    pub fn to_python<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match self {
+            JsonBody::Tape(doc) => document(py, doc),
+            JsonBody::BigIntegers(text) => {
+                let loads = LOADS_BIG.import(py, "spikard._json", "loads_big")?;
+                loads.call1((PyBytes::new(py, text),)).map_err(|err| {
+                    let detail = err.value(py).to_string();
+                    let error =
+                        FieldError::new("json_invalid", Source::Body, "JSON decode error", serde_json::json!({}))
+                            .with_ctx("error", detail);
+                    crate::errors::problem_error(py, Problem::malformed_json(error))
+                })
+            }
+        }
+    }
+}
 
 /// The whole document as Python objects (dict, list, str, int, float, bool, None).
 pub fn document<'py>(py: Python<'py>, doc: &JsonDocument) -> PyResult<Bound<'py, PyAny>> {
@@ -91,8 +152,8 @@ pub fn param<'py>(py: Python<'py>, value: &ParamValue) -> PyResult<Option<Bound<
 /// `_spikard.loads(bytes)`: the request-body decoder, exposed for tests and benchmarks.
 #[pyfunction]
 fn loads<'py>(py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, PyAny>> {
-    let doc = JsonDocument::parse(data.to_vec()).map_err(|e| crate::errors::problem_error(py, e))?;
-    document(py, &doc)
+    let body = JsonBody::parse(&Bytes::copy_from_slice(data)).map_err(|p| crate::errors::problem_error(py, p))?;
+    body.to_python(py)
 }
 
 pub fn init_pymodule(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -73,7 +73,7 @@ pub fn run(catalog: &Catalog, opts: &Options) -> Result<RunDocument, String> {
                     results.push(record(target, workload, outcome, &bar));
                 }
                 if let Err(e) = server.stop() {
-                    bar.println(format!("warning: {e}"));
+                    say(&bar, format!("warning: {e}"));
                 }
             }
             Err(e) => {
@@ -109,6 +109,16 @@ pub fn run(catalog: &Catalog, opts: &Options) -> Result<RunDocument, String> {
     })
 }
 
+/// A line above the progress bar, or on stderr when there is no terminal to draw it on
+/// (CI logs still show progress).
+fn say(bar: &ProgressBar, line: String) {
+    if bar.is_hidden() {
+        eprintln!("{line}");
+    } else {
+        bar.println(line);
+    }
+}
+
 fn record(
     target: &Target,
     workload: &Workload,
@@ -135,7 +145,7 @@ fn record(
             }
         }
         Err(error) => {
-            bar.println(format!("{target:>16} {workload:<14} FAILED: {error}"));
+            say(bar, format!("{target:>16} {workload:<14} FAILED: {error}"));
             TargetWorkload {
                 target,
                 workload,

@@ -6,6 +6,43 @@ use simd_json::tape::{Node, Tape};
 
 use crate::problem::{FieldError, Problem, Source};
 
+/// Why a body did not parse: the 400 problem to answer with, and whether the only fault was
+/// an integer outside the 64-bit range (valid JSON the tape cannot hold, which a caller may
+/// decode another way).
+#[derive(Debug)]
+pub struct JsonError {
+    pub problem: Problem,
+    pub big_integer: bool,
+}
+
+impl From<JsonError> for Problem {
+    fn from(err: JsonError) -> Problem {
+        err.problem
+    }
+}
+
+/// Whether the number literal around `at` is an integer too large for 64 bits: digits only
+/// (an optional leading `-`), no fraction or exponent.
+fn is_big_integer(buf: &[u8], at: usize) -> bool {
+    let at = at.min(buf.len());
+    let start = buf[..at]
+        .iter()
+        .rposition(|b| !(b.is_ascii_digit() || *b == b'-'))
+        .map_or(0, |i| i + 1);
+    let end = buf[at..]
+        .iter()
+        .position(|b| !b.is_ascii_digit())
+        .map_or(buf.len(), |i| at + i);
+    let literal = &buf[start..end];
+    let digits = literal.strip_prefix(b"-").unwrap_or(literal);
+    let next = buf.get(end).copied();
+    !digits.is_empty()
+        && digits.len() >= 19
+        && digits[0] != b'0'
+        && digits.iter().all(u8::is_ascii_digit)
+        && !matches!(next, Some(b'.' | b'e' | b'E'))
+}
+
 /// Deepest nesting of arrays and objects a body may have. Deeper documents are rejected
 /// as malformed before anything walks them recursively.
 pub const MAX_DEPTH: usize = 512;
@@ -33,12 +70,22 @@ impl JsonDocument {
     /// Parses `body`. A syntax error, invalid UTF-8 in a string, or nesting deeper than
     /// [`MAX_DEPTH`] is a 400 problem with one `json_invalid` error located at the byte
     /// where it was found.
-    pub fn parse(body: Vec<u8>) -> Result<Self, Problem> {
+    pub fn parse(body: Vec<u8>) -> Result<Self, JsonError> {
         let buf: *mut [u8] = Box::into_raw(body.into_boxed_slice());
         // SAFETY: `buf` came from `Box::into_raw`, is valid for its length, and nothing else
         // refers to it; the `'static` borrow is confined to `tape`, which never outlives `buf`.
         let bytes: &'static mut [u8] = unsafe { &mut *buf };
-        match simd_json::to_tape(bytes) {
+        let parsed = simd_json::to_tape(bytes);
+        // An integer past 64 bits is valid JSON that the tape cannot hold: say so, so the
+        // caller can decode this (rare) document another way instead of rejecting it.
+        let big_integer = match &parsed {
+            Err(err) if *err.error() == simd_json::ErrorType::InvalidNumber => {
+                // SAFETY: the failed parse holds no borrow of `buf`; reading it is exclusive.
+                is_big_integer(unsafe { &*buf }, err.index())
+            }
+            _ => false,
+        };
+        match parsed {
             Ok(tape) => {
                 let doc = JsonDocument {
                     tape: ManuallyDrop::new(tape),
@@ -46,14 +93,20 @@ impl JsonDocument {
                 };
                 match too_deep(doc.nodes()) {
                     None => Ok(doc),
-                    Some(at) => Err(json_invalid(at, format!("nesting deeper than {MAX_DEPTH} levels"))),
+                    Some(at) => Err(JsonError {
+                        problem: json_invalid(at, format!("nesting deeper than {MAX_DEPTH} levels")),
+                        big_integer: false,
+                    }),
                 }
             }
             Err(err) => {
                 let (index, reason) = (err.index(), format!("{:?}", err.error()));
                 // SAFETY: the failed parse returned no borrow of `buf`; we own it again.
                 drop(unsafe { Box::from_raw(buf) });
-                Err(json_invalid(index, reason))
+                Err(JsonError {
+                    problem: json_invalid(index, reason),
+                    big_integer,
+                })
             }
         }
     }
@@ -186,7 +239,7 @@ mod tests {
     #[test]
     fn malformed_is_json_invalid_with_position() {
         for bad in [&b"{\"a\":"[..], b"", b"{'a':1}", b"[1,2", b"\"\xff\"", b"nul"] {
-            let problem = JsonDocument::parse(bad.to_vec()).unwrap_err();
+            let problem = JsonDocument::parse(bad.to_vec()).unwrap_err().problem;
             assert_eq!(problem.status(), http::StatusCode::BAD_REQUEST);
             let err = &problem.errors()[0];
             assert_eq!(err.kind, "json_invalid", "{bad:?}");
@@ -196,11 +249,32 @@ mod tests {
     }
 
     #[test]
+    fn big_integers_are_flagged_not_just_rejected() {
+        for big in [
+            "123456789012345678901234567890",
+            "[1, -99999999999999999999]",
+            r#"{"a":{"b":18446744073709551616}}"#,
+        ] {
+            assert!(
+                JsonDocument::parse(big.as_bytes().to_vec()).unwrap_err().big_integer,
+                "{big}"
+            );
+        }
+        for bad in ["[1.5.5]", "01", "[-]", "1e99999", "[1,2"] {
+            assert!(
+                !JsonDocument::parse(bad.as_bytes().to_vec()).unwrap_err().big_integer,
+                "{bad}"
+            );
+        }
+        assert!(JsonDocument::parse(b"18446744073709551615".to_vec()).is_ok());
+    }
+
+    #[test]
     fn depth_limit() {
         let ok = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
         assert!(JsonDocument::parse(ok.into_bytes()).is_ok());
         let deep = format!("{}{}", "[".repeat(MAX_DEPTH + 1), "]".repeat(MAX_DEPTH + 1));
-        let problem = JsonDocument::parse(deep.into_bytes()).unwrap_err();
+        let problem = JsonDocument::parse(deep.into_bytes()).unwrap_err().problem;
         assert!(
             problem.errors()[0].ctx.as_ref().unwrap()["error"]
                 .as_str()

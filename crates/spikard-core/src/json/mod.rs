@@ -4,7 +4,7 @@
 mod document;
 mod encode;
 
-pub use document::{JsonDocument, MAX_DEPTH};
+pub use document::{JsonDocument, JsonError, MAX_DEPTH};
 pub use encode::{write_f64, write_i64, write_nodes, write_str, write_u64};
 pub use simd_json::StaticNode;
 pub use simd_json::tape::Node;

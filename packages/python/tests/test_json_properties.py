@@ -1,0 +1,106 @@
+"""Property tests: Spikard's JSON decoder and encoder agree with the standard library's
+`json` on every document hypothesis can think of, and bad bytes are a 400, never a crash."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import Serve, assert_problem
+from spikard import Body, RequestError, Spikard, _spikard
+
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()  # unbounded: big and negative integers included
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text()
+)
+documents = st.recursive(
+    scalars,
+    lambda children: st.lists(children, max_size=8) | st.dictionaries(st.text(), children, max_size=8),
+    max_leaves=40,
+)
+
+
+@given(documents, st.booleans())
+@settings(max_examples=400)
+def test_loads_agrees_with_json(doc: Any, ensure_ascii: bool) -> None:
+    text = json.dumps(doc, ensure_ascii=ensure_ascii)
+    assert _spikard.loads(text.encode()) == json.loads(text)
+
+
+@given(documents)
+@settings(max_examples=400)
+def test_dumps_round_trips(doc: Any) -> None:
+    encoded = _spikard.dumps(doc)
+    assert json.loads(encoded) == doc
+    assert _spikard.loads(encoded) == doc
+
+
+@pytest.fixture(scope="module")
+def echo():
+    app = Spikard()
+
+    @app.post("/echo")
+    def echo(body: Annotated[Any, Body()] = None) -> Any:  # the body, whatever its shape
+        return body
+
+    from spikard.testing import TestClient
+
+    with TestClient(app) as client:
+        yield client
+
+
+@given(doc=documents)
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_echo_through_a_real_server(echo, doc: Any) -> None:
+    body = json.dumps(doc).encode()
+    response = echo.post("/echo", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 200, response.text
+    assert response.json() == json.loads(body)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'"\\ud800"',  # a lone high surrogate
+        b'["\\udc00x"]',  # a lone low surrogate
+        b'"\xff\xfe"',  # invalid UTF-8
+        b'{"a": "\xc3"}',  # truncated UTF-8
+        b"\xed\xa0\x80",  # an encoded surrogate
+        b"NaN",
+        b"[Infinity]",
+        b"1e400",
+        b"[123456789012345678901234567890, 1e999]",
+    ],
+)
+def test_bad_bytes_are_400(serve: Serve, raw: bytes) -> None:
+    with pytest.raises(RequestError) as info:
+        _spikard.loads(raw)
+    assert info.value.status_code == 400
+    app = Spikard()
+
+    @app.post("/echo")
+    def echo(body: Annotated[Any, Body()] = None) -> Any:
+        return body
+
+    client = serve(app)
+    assert_problem(client.post("/echo", content=raw, headers={"content-type": "application/json"}), 400)
+    assert client.post("/echo", json={"ok": 1}).json() == {"ok": 1}
+
+
+def test_big_integers_arrive_exact(serve: Serve) -> None:
+    app = Spikard()
+
+    @app.post("/sum")
+    def total(body: dict) -> dict:
+        return {"sum": sum(body["n"]), "types": sorted({type(n).__name__ for n in body["n"]})}
+
+    client = serve(app)
+    n = [2**64, -(2**70), 3, 10**30]
+    assert client.post("/sum", json={"n": n}).json() == {"sum": sum(n), "types": ["int"]}
