@@ -56,7 +56,7 @@ bench-peers: bench-build
 # Rust core (criterion). Each checks its output before it is timed.
 bench-micro: build
 	$(PY) -m pytest $(PKG)/benchmarks -q --benchmark-columns=median,ops --benchmark-sort=name
-	cargo bench -p spikard-core
+	cargo bench -p spikard-core --bench core
 
 test: build test-rust check-core test-python test-bench
 
