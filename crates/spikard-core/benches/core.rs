@@ -21,7 +21,7 @@ fn json(c: &mut Criterion) {
     for name in ["json-small", "json-medium", "json-large", "json-xlarge"] {
         let body = payload(name);
         let mut out = Vec::new();
-        let doc = JsonDocument::parse(body.clone()).expect("payload parses");
+        let doc = JsonDocument::parse(&body).expect("payload parses");
         write_nodes(&mut out, doc.nodes());
         assert_eq!(
             serde_json::from_slice::<serde_json::Value>(&out).unwrap(),
@@ -29,11 +29,11 @@ fn json(c: &mut Criterion) {
         );
         group.throughput(Throughput::Bytes(body.len() as u64));
         group.bench_function(format!("parse/{name}"), |b| {
-            b.iter(|| JsonDocument::parse(black_box(body.clone())).expect("parses"))
+            b.iter(|| JsonDocument::parse(black_box(&body)).expect("parses"))
         });
         group.bench_function(format!("parse+encode/{name}"), |b| {
             b.iter(|| {
-                let doc = JsonDocument::parse(black_box(body.clone())).expect("parses");
+                let doc = JsonDocument::parse(black_box(&body)).expect("parses");
                 let mut out = Vec::with_capacity(body.len());
                 write_nodes(&mut out, doc.nodes());
                 out
@@ -49,29 +49,57 @@ async fn ok(_: Request) -> HandlerResult {
 
 fn routing(c: &mut Criterion) {
     let mut router = Router::new();
-    for path in ["/json/small", "/path/{id}", "/path-deep/{a}/{b}/{c}/{d}/{e}", "/query", "/users/{id}/posts/{post}"] {
+    for path in [
+        "/json/small",
+        "/path/{id}",
+        "/path-deep/{a}/{b}/{c}/{d}/{e}",
+        "/query",
+        "/users/{id}/posts/{post}",
+    ] {
         router.get(path, ok).expect("route");
     }
     assert!(router.resolve(&Method::GET, "/path-deep/1/2/3/4/5").is_ok());
     c.bench_function("router/resolve-deep", |b| {
-        b.iter(|| router.resolve(black_box(&Method::GET), black_box("/path-deep/a1/b2/c3/d4/e5")).is_ok())
+        b.iter(|| {
+            router
+                .resolve(black_box(&Method::GET), black_box("/path-deep/a1/b2/c3/d4/e5"))
+                .is_ok()
+        })
     });
     c.bench_function("router/not-found", |b| {
-        b.iter(|| router.resolve(black_box(&Method::GET), black_box("/nope/nothing")).is_err())
+        b.iter(|| {
+            router
+                .resolve(black_box(&Method::GET), black_box("/nope/nothing"))
+                .is_err()
+        })
     });
 }
 
 fn params(c: &mut Criterion) {
     let req = Request {
         method: Method::GET,
-        uri: "/query-many?q=search&page=2&per_page=50&sort=name&order=asc&active=true&min_price=9.5".parse().unwrap(),
+        uri: "/query-many?q=search&page=2&per_page=50&sort=name&order=asc&active=true&min_price=9.5"
+            .parse()
+            .unwrap(),
         headers: HeaderMap::new(),
         path_params: vec![("id".into(), "a8098c1a-f86e-11da-bd1a-00112444be1e".into())],
         body: Bytes::new(),
     };
-    let q = |k: &str, kind| ParamSpec { key: k.into(), source: Source::Query, kind, list: false, required: false };
+    let q = |k: &str, kind| ParamSpec {
+        key: k.into(),
+        source: Source::Query,
+        kind,
+        list: false,
+        required: false,
+    };
     let specs = vec![
-        ParamSpec { key: "id".into(), source: Source::Path, kind: ParamKind::Uuid, list: false, required: true },
+        ParamSpec {
+            key: "id".into(),
+            source: Source::Path,
+            kind: ParamKind::Uuid,
+            list: false,
+            required: true,
+        },
         q("q", ParamKind::Str),
         q("page", ParamKind::Int),
         q("per_page", ParamKind::Int),
@@ -80,7 +108,9 @@ fn params(c: &mut Criterion) {
     ];
     let values = extract(&specs, &req).expect("valid");
     assert!(values.iter().all(|v| matches!(v, ParamValue::One(_))));
-    c.bench_function("validate/extract-6-params", |b| b.iter(|| extract(black_box(&specs), black_box(&req))));
+    c.bench_function("validate/extract-6-params", |b| {
+        b.iter(|| extract(black_box(&specs), black_box(&req)))
+    });
 }
 
 criterion_group!(benches, json, routing, params);

@@ -22,7 +22,7 @@ async fn hello(req: Request) -> HandlerResult {
 /// The body has already been read under the size limit; check it is JSON and echo it.
 async fn echo(req: Request) -> HandlerResult {
     // Errors are problems: the core renders them as RFC 9457 problem+json.
-    spikard_core::json::JsonDocument::parse(req.body.to_vec())?;
+    spikard_core::json::JsonDocument::parse(&req.body)?;
     Ok(json_response(req.body))
 }
 

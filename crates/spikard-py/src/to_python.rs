@@ -3,6 +3,7 @@
 
 use bytes::Bytes;
 use pyo3::exceptions::PyValueError;
+use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyType};
@@ -26,9 +27,18 @@ pub enum JsonBody {
 impl JsonBody {
     /// Parses `body`; malformed JSON is the 400 problem to answer with.
     pub fn parse(body: &Bytes) -> Result<JsonBody, Problem> {
-        match JsonDocument::parse(body.to_vec()) {
+        match JsonDocument::parse(body) {
             Ok(doc) => Ok(JsonBody::Tape(doc)),
             Err(err) if err.big_integer => Ok(JsonBody::BigIntegers(body.clone())),
+            Err(err) => Err(err.problem),
+        }
+    }
+
+    /// Like [`JsonBody::parse`], copying `data` only if the rare big-integer path needs it.
+    pub fn parse_slice(data: &[u8]) -> Result<JsonBody, Problem> {
+        match JsonDocument::parse(data) {
+            Ok(doc) => Ok(JsonBody::Tape(doc)),
+            Err(err) if err.big_integer => Ok(JsonBody::BigIntegers(Bytes::copy_from_slice(data))),
             Err(err) => Err(err.problem),
         }
     }
@@ -73,41 +83,147 @@ impl JsonBody {
 
 /// The whole document as Python objects (dict, list, str, int, float, bool, None).
 pub fn document<'py>(py: Python<'py>, doc: &JsonDocument) -> PyResult<Bound<'py, PyAny>> {
-    Ok(value(py, doc.nodes())?.0)
+    let mut keys = KEYS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _paused = GcPause::new(doc.nodes().len());
+    let mut at = 0;
+    build(py, doc.nodes(), &mut at, &mut keys)
 }
 
-/// Builds the value at `nodes[0]`; returns it and the number of nodes it spans.
-fn value<'py>(py: Python<'py>, nodes: &[Node<'_>]) -> PyResult<(Bound<'py, PyAny>, usize)> {
-    Ok(match nodes[0] {
-        Node::String(s) => (PyString::new(py, s).into_any(), 1),
-        Node::Static(s) => (scalar(py, s)?, 1),
-        Node::Array { len, count } => {
-            let list = PyList::empty(py);
-            let mut at = 1;
-            for _ in 0..len {
-                let (item, used) = value(py, &nodes[at..])?;
-                list.append(item)?;
-                at += used;
+/// Pauses Python's cyclic garbage collector while a large document is built. Objects made
+/// from JSON cannot form reference cycles, so collections that would run in the middle
+/// (one per 700 new containers) find nothing to free; they are deferred to the next
+/// allocation after the build. Small documents never reach a collection and skip this.
+struct GcPause(bool);
+
+impl GcPause {
+    const MIN_NODES: usize = 256;
+
+    fn new(nodes: usize) -> GcPause {
+        // SAFETY: called with the GIL held (we hold a `Python` token in every caller).
+        GcPause(nodes >= Self::MIN_NODES && unsafe { ffi::PyGC_Disable() } == 1)
+    }
+}
+
+impl Drop for GcPause {
+    fn drop(&mut self) {
+        if self.0 {
+            // SAFETY: still under the GIL; re-enables only what `new` disabled.
+            unsafe {
+                ffi::PyGC_Enable();
             }
-            (list.into_any(), count + 1)
         }
-        Node::Object { len, count } => {
-            let dict = PyDict::new(py);
-            let mut at = 1;
-            for _ in 0..len {
-                let Node::String(key) = nodes[at] else {
-                    return Err(PyValueError::new_err("JSON object key is not a string"));
-                };
-                let (item, used) = value(py, &nodes[at + 1..])?;
-                dict.set_item(PyString::new(py, key), item)?;
-                at += 1 + used;
-            }
-            (dict.into_any(), count + 1)
+    }
+}
+
+/// Object keys repeat across requests ("id", "name", ...): a small direct-mapped cache of
+/// the Python strings made for them, as orjson does, saves allocating and hashing each one.
+/// Only touched with the GIL held; the mutex is uncontended.
+static KEYS: std::sync::Mutex<KeyCache> = std::sync::Mutex::new(KeyCache { slots: Vec::new() });
+
+const KEY_SLOTS: usize = 2048;
+const KEY_MAX_LEN: usize = 64;
+
+struct KeyCache {
+    /// (the key's text, its string object), indexed by the key's hash.
+    slots: Vec<Option<(Box<str>, Py<PyString>)>>,
+}
+
+impl KeyCache {
+    fn get<'py>(&mut self, py: Python<'py>, key: &str) -> PyResult<Bound<'py, PyAny>> {
+        if key.len() > KEY_MAX_LEN {
+            return new_str(py, key);
         }
+        if self.slots.is_empty() {
+            self.slots.resize_with(KEY_SLOTS, || None);
+        }
+        let slot = &mut self.slots[fnv1a(key.as_bytes()) as usize % KEY_SLOTS];
+        if let Some((text, cached)) = slot
+            && **text == *key
+        {
+            return Ok(cached.bind(py).clone().into_any());
+        }
+        let fresh = new_str(py, key)?;
+        // Hash it now, once: every dict it is inserted into reuses the cached hash.
+        fresh.hash()?;
+        *slot = Some((key.into(), fresh.cast::<PyString>()?.clone().unbind()));
+        Ok(fresh)
+    }
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })
 }
 
+/// A new Python string. ASCII text (the common case) is copied straight into a compact
+/// ASCII string, skipping the UTF-8 decoder.
+fn new_str<'py>(py: Python<'py>, s: &str) -> PyResult<Bound<'py, PyAny>> {
+    if !s.is_ascii() {
+        return Ok(PyString::new(py, s).into_any());
+    }
+    // SAFETY: PyUnicode_New(len, 127) makes an uninitialised compact ASCII string of `len`
+    // characters whose data (one byte each) starts at PyUnicode_DATA; we fill exactly `len`
+    // bytes of ASCII before anything else can see it.
+    unsafe {
+        let obj = ffi::PyUnicode_New(s.len() as ffi::Py_ssize_t, 127);
+        let obj = Bound::from_owned_ptr_or_err(py, obj)?;
+        std::ptr::copy_nonoverlapping(s.as_ptr(), ffi::PyUnicode_DATA(obj.as_ptr()).cast::<u8>(), s.len());
+        Ok(obj)
+    }
+}
+
+/// Builds the value at `nodes[*at]`, advancing `at` past it.
+fn build<'py>(py: Python<'py>, nodes: &[Node<'_>], at: &mut usize, keys: &mut KeyCache) -> PyResult<Bound<'py, PyAny>> {
+    let node = nodes[*at];
+    *at += 1;
+    match node {
+        Node::String(s) => new_str(py, s),
+        Node::Static(s) => scalar(py, s),
+        Node::Array { len, .. } => {
+            // SAFETY: PyList_New(len) makes a list of `len` NULL slots; each is set exactly
+            // once below with a new reference that PyList_SET_ITEM steals. If building an
+            // item fails, the list is dropped with the remaining slots NULL, which list
+            // deallocation allows.
+            unsafe {
+                let list = Bound::from_owned_ptr_or_err(py, ffi::PyList_New(len as ffi::Py_ssize_t))?;
+                for i in 0..len {
+                    let item = build(py, nodes, at, keys)?;
+                    ffi::PyList_SET_ITEM(list.as_ptr(), i as ffi::Py_ssize_t, item.into_ptr());
+                }
+                Ok(list)
+            }
+        }
+        Node::Object { len, .. } => {
+            // SAFETY: _PyDict_NewPresized returns a new empty dict (or NULL with an error set)
+            // sized for `len` keys, so filling it never resizes.
+            let dict = unsafe { Bound::from_owned_ptr_or_err(py, _PyDict_NewPresized(len as ffi::Py_ssize_t))? };
+            for _ in 0..len {
+                let Node::String(key) = nodes[*at] else {
+                    return Err(PyValueError::new_err("JSON object key is not a string"));
+                };
+                *at += 1;
+                let key = keys.get(py, key)?;
+                let value = build(py, nodes, at, keys)?;
+                // SAFETY: dict, key and value are valid objects; PyDict_SetItem takes its own
+                // references and does not steal ours.
+                if unsafe { ffi::PyDict_SetItem(dict.as_ptr(), key.as_ptr(), value.as_ptr()) } != 0 {
+                    return Err(PyErr::fetch(py));
+                }
+            }
+            Ok(dict)
+        }
+    }
+}
+
+unsafe extern "C" {
+    /// CPython's presized dict constructor (exported by every CPython 3.x; PyO3 leaves the
+    /// underscore API out of its bindings).
+    fn _PyDict_NewPresized(minused: ffi::Py_ssize_t) -> *mut ffi::PyObject;
+}
+
 fn scalar(py: Python<'_>, node: StaticNode) -> PyResult<Bound<'_, PyAny>> {
+    // Small ints, True, False and None are shared singletons: no allocation.
     Ok(match node {
         StaticNode::Null => py.None().into_bound(py),
         StaticNode::Bool(b) => PyBool::new(py, b).to_owned().into_any(),
@@ -152,7 +268,7 @@ pub fn param<'py>(py: Python<'py>, value: &ParamValue) -> PyResult<Option<Bound<
 /// `_spikard.loads(bytes)`: the request-body decoder, exposed for tests and benchmarks.
 #[pyfunction]
 fn loads<'py>(py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, PyAny>> {
-    let body = JsonBody::parse(&Bytes::copy_from_slice(data)).map_err(|p| crate::errors::problem_error(py, p))?;
+    let body = JsonBody::parse_slice(data).map_err(|p| crate::errors::problem_error(py, p))?;
     body.to_python(py)
 }
 

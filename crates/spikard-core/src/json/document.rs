@@ -1,8 +1,9 @@
 use std::mem::ManuallyDrop;
+use std::sync::Mutex;
 
 use serde_json::Value;
-use simd_json::StaticNode;
 use simd_json::tape::{Node, Tape};
+use simd_json::{Buffers, INPUT_PADDING, StaticNode};
 
 use crate::problem::{FieldError, Problem, Source};
 
@@ -47,17 +48,22 @@ fn is_big_integer(buf: &[u8], at: usize) -> bool {
 /// as malformed before anything walks them recursively.
 pub const MAX_DEPTH: usize = 512;
 
-/// A parsed JSON document: the request body buffer and the simd-json tape that points into it.
+/// A parsed JSON document: a copy of the body and the simd-json tape that points into it.
 ///
 /// simd-json parses in place (strings are unescaped inside the buffer), so the tape borrows
 /// the buffer. This type owns both, so the document can move from the I/O task that parsed
-/// it to the thread that turns it into Python objects without copying or re-parsing.
+/// it to the thread that turns it into Python objects without copying or re-parsing. The
+/// buffer, the tape and simd-json's scratch space come from a small pool and go back to it
+/// on drop, so a steady stream of requests does not allocate (or page-fault) them anew.
 pub struct JsonDocument {
-    /// Borrows from `buf`; dropped before it (see `Drop`).
+    /// Borrows from `buf`; emptied before the buffer is reused or freed (see `Drop`).
     tape: ManuallyDrop<Tape<'static>>,
-    /// The body, leaked from a `Box<[u8]>`, freed in `Drop`. A raw pointer, not a `Box`, so
-    /// that moving the document does not assert uniqueness over bytes the tape still reads.
-    buf: *mut [u8],
+    /// The body plus simd-json's padding, as the raw parts of a `Vec<u8>`. Raw, not a
+    /// `Vec`, so that moving the document asserts nothing over bytes the tape still reads.
+    buf: *mut u8,
+    buf_len: usize,
+    buf_cap: usize,
+    buffers: ManuallyDrop<Buffers>,
 }
 
 // SAFETY: the document owns its buffer exclusively; the tape's `&str`s point only into that
@@ -66,45 +72,69 @@ unsafe impl Send for JsonDocument {}
 // SAFETY: as above; `&JsonDocument` only gives shared reads of immutable data.
 unsafe impl Sync for JsonDocument {}
 
+/// Reusable allocations for one document.
+struct Scratch {
+    buf: Vec<u8>,
+    tape: Tape<'static>,
+    buffers: Buffers,
+}
+
+/// At most this many scratch sets are kept, each only if its buffer is at most `POOL_KEEP`
+/// bytes, so the pool holds a bounded amount of memory.
+const POOL_MAX: usize = 16;
+const POOL_KEEP: usize = 4 << 20;
+static POOL: Mutex<Vec<Scratch>> = Mutex::new(Vec::new());
+
+fn take_scratch(len: usize) -> Scratch {
+    let pooled = POOL.lock().ok().and_then(|mut pool| pool.pop());
+    pooled.unwrap_or_else(|| Scratch {
+        buf: Vec::with_capacity(len + INPUT_PADDING),
+        tape: Tape(Vec::new()),
+        buffers: Buffers::with_max_depth(len, MAX_DEPTH),
+    })
+}
+
 impl JsonDocument {
-    /// Parses `body`. A syntax error, invalid UTF-8 in a string, or nesting deeper than
-    /// [`MAX_DEPTH`] is a 400 problem with one `json_invalid` error located at the byte
-    /// where it was found.
-    pub fn parse(body: Vec<u8>) -> Result<Self, JsonError> {
-        let buf: *mut [u8] = Box::into_raw(body.into_boxed_slice());
-        // SAFETY: `buf` came from `Box::into_raw`, is valid for its length, and nothing else
-        // refers to it; the `'static` borrow is confined to `tape`, which never outlives `buf`.
-        let bytes: &'static mut [u8] = unsafe { &mut *buf };
-        let parsed = simd_json::to_tape(bytes);
-        // An integer past 64 bits is valid JSON that the tape cannot hold: say so, so the
-        // caller can decode this (rare) document another way instead of rejecting it.
-        let big_integer = match &parsed {
-            Err(err) if *err.error() == simd_json::ErrorType::InvalidNumber => {
-                // SAFETY: the failed parse holds no borrow of `buf`; reading it is exclusive.
-                is_big_integer(unsafe { &*buf }, err.index())
-            }
-            _ => false,
+    /// Parses a copy of `body`. A syntax error, invalid UTF-8 in a string, or nesting
+    /// deeper than [`MAX_DEPTH`] is a 400 problem with one `json_invalid` error located at
+    /// the byte where it was found.
+    pub fn parse(body: &[u8]) -> Result<Self, JsonError> {
+        let Scratch {
+            mut buf,
+            tape,
+            mut buffers,
+        } = take_scratch(body.len());
+        buf.clear();
+        buf.extend_from_slice(body);
+        buf.resize(body.len() + INPUT_PADDING, 0);
+        let mut buf = ManuallyDrop::new(buf);
+        let (ptr, buf_len, buf_cap) = (buf.as_mut_ptr(), buf.len(), buf.capacity());
+        let mut tape = tape;
+        // SAFETY: `ptr` is valid for `buf_len` bytes and owned by this document alone until
+        // `Drop` rebuilds the `Vec`; the `'static` borrow is confined to `tape`, which is
+        // emptied before that.
+        let bytes: &'static mut [u8] = unsafe { std::slice::from_raw_parts_mut(ptr, buf_len) };
+        let parsed = simd_json::fill_tape_padded(bytes, body.len(), &mut buffers, &mut tape);
+        let doc = JsonDocument {
+            tape: ManuallyDrop::new(tape),
+            buf: ptr,
+            buf_len,
+            buf_cap,
+            buffers: ManuallyDrop::new(buffers),
         };
         match parsed {
-            Ok(tape) => {
-                let doc = JsonDocument {
-                    tape: ManuallyDrop::new(tape),
-                    buf,
-                };
-                match too_deep(doc.nodes()) {
-                    None => Ok(doc),
-                    Some(at) => Err(JsonError {
-                        problem: json_invalid(at, format!("nesting deeper than {MAX_DEPTH} levels")),
-                        big_integer: false,
-                    }),
-                }
-            }
+            Ok(()) => Ok(doc),
+            Err(err) if *err.error() == simd_json::ErrorType::DepthLimitExceeded => Err(JsonError {
+                problem: json_invalid(err.index(), format!("nesting deeper than {MAX_DEPTH} levels")),
+                big_integer: false,
+            }),
             Err(err) => {
-                let (index, reason) = (err.index(), format!("{:?}", err.error()));
-                // SAFETY: the failed parse returned no borrow of `buf`; we own it again.
-                drop(unsafe { Box::from_raw(buf) });
+                // An integer past 64 bits is valid JSON that the tape cannot hold: say so,
+                // so the caller can decode this (rare) document another way.
+                let big_integer =
+                    *err.error() == simd_json::ErrorType::InvalidNumber && is_big_integer(body, err.index());
                 Err(JsonError {
-                    problem: json_invalid(index, reason),
+                    problem: json_invalid(err.index(), format!("{:?}", err.error())),
                     big_integer,
                 })
             }
@@ -125,11 +155,19 @@ impl JsonDocument {
 
 impl Drop for JsonDocument {
     fn drop(&mut self) {
-        // SAFETY: the tape is dropped exactly once, here, before the buffer it borrows; then
-        // the buffer is returned to the `Box` it came from.
-        unsafe {
-            ManuallyDrop::drop(&mut self.tape);
-            drop(Box::from_raw(self.buf));
+        // SAFETY: `tape` and `buffers` are taken exactly once, here. The tape is emptied
+        // (`reset`) before the buffer it borrowed is rebuilt from the raw parts it came from.
+        let scratch = unsafe {
+            let tape = ManuallyDrop::take(&mut self.tape).reset();
+            let buffers = ManuallyDrop::take(&mut self.buffers);
+            let buf = Vec::from_raw_parts(self.buf, self.buf_len, self.buf_cap);
+            Scratch { buf, tape, buffers }
+        };
+        if scratch.buf.capacity() <= POOL_KEEP
+            && let Ok(mut pool) = POOL.lock()
+            && pool.len() < POOL_MAX
+        {
+            pool.push(scratch);
         }
     }
 }
@@ -149,24 +187,6 @@ fn json_invalid(index: usize, reason: String) -> Problem {
             .at(index)
             .with_ctx("error", reason),
     )
-}
-
-/// The node index where nesting first passes `MAX_DEPTH`, if it does.
-fn too_deep(nodes: &[Node<'_>]) -> Option<usize> {
-    // Ends (exclusive node indexes) of the containers we are inside.
-    let mut open: Vec<usize> = Vec::new();
-    for (i, node) in nodes.iter().enumerate() {
-        while open.last().is_some_and(|&end| end <= i) {
-            open.pop();
-        }
-        if let Node::Object { count, .. } | Node::Array { count, .. } = *node {
-            open.push(i + 1 + count);
-            if open.len() > MAX_DEPTH {
-                return Some(i);
-            }
-        }
-    }
-    None
 }
 
 /// Converts the value starting at `nodes[0]`; returns it and how many nodes it used.
@@ -219,7 +239,7 @@ mod tests {
 
     #[test]
     fn parses_and_keeps_document_order() {
-        let doc = JsonDocument::parse(br#"{"z":1,"a":[true,null,"x\n\u00e9"],"m":{"k":-2.5}}"#.to_vec()).unwrap();
+        let doc = JsonDocument::parse(br#"{"z":1,"a":[true,null,"x\n\u00e9"],"m":{"k":-2.5}}"#).unwrap();
         assert_eq!(
             doc.to_value(),
             json!({"z": 1, "a": [true, null, "x\né"], "m": {"k": -2.5}})
@@ -231,7 +251,7 @@ mod tests {
 
     #[test]
     fn document_moves_across_threads() {
-        let doc = JsonDocument::parse(br#"["a","b"]"#.to_vec()).unwrap();
+        let doc = JsonDocument::parse(br#"["a","b"]"#).unwrap();
         let value = std::thread::spawn(move || doc.to_value()).join().unwrap();
         assert_eq!(value, json!(["a", "b"]));
     }
@@ -239,7 +259,7 @@ mod tests {
     #[test]
     fn malformed_is_json_invalid_with_position() {
         for bad in [&b"{\"a\":"[..], b"", b"{'a':1}", b"[1,2", b"\"\xff\"", b"nul"] {
-            let problem = JsonDocument::parse(bad.to_vec()).unwrap_err().problem;
+            let problem = JsonDocument::parse(bad).unwrap_err().problem;
             assert_eq!(problem.status(), http::StatusCode::BAD_REQUEST);
             let err = &problem.errors()[0];
             assert_eq!(err.kind, "json_invalid", "{bad:?}");
@@ -255,26 +275,20 @@ mod tests {
             "[1, -99999999999999999999]",
             r#"{"a":{"b":18446744073709551616}}"#,
         ] {
-            assert!(
-                JsonDocument::parse(big.as_bytes().to_vec()).unwrap_err().big_integer,
-                "{big}"
-            );
+            assert!(JsonDocument::parse(big.as_bytes()).unwrap_err().big_integer, "{big}");
         }
         for bad in ["[1.5.5]", "01", "[-]", "1e99999", "[1,2"] {
-            assert!(
-                !JsonDocument::parse(bad.as_bytes().to_vec()).unwrap_err().big_integer,
-                "{bad}"
-            );
+            assert!(!JsonDocument::parse(bad.as_bytes()).unwrap_err().big_integer, "{bad}");
         }
-        assert!(JsonDocument::parse(b"18446744073709551615".to_vec()).is_ok());
+        assert!(JsonDocument::parse(b"18446744073709551615").is_ok());
     }
 
     #[test]
     fn depth_limit() {
         let ok = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
-        assert!(JsonDocument::parse(ok.into_bytes()).is_ok());
+        assert!(JsonDocument::parse(ok.as_bytes()).is_ok());
         let deep = format!("{}{}", "[".repeat(MAX_DEPTH + 1), "]".repeat(MAX_DEPTH + 1));
-        let problem = JsonDocument::parse(deep.into_bytes()).unwrap_err().problem;
+        let problem = JsonDocument::parse(deep.as_bytes()).unwrap_err().problem;
         assert!(
             problem.errors()[0].ctx.as_ref().unwrap()["error"]
                 .as_str()
@@ -282,6 +296,6 @@ mod tests {
                 .contains("nesting")
         );
         let siblings = format!("[{}]", vec!["[[1]]"; 1000].join(","));
-        assert!(JsonDocument::parse(siblings.into_bytes()).is_ok());
+        assert!(JsonDocument::parse(siblings.as_bytes()).is_ok());
     }
 }

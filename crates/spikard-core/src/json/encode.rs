@@ -141,7 +141,7 @@ mod tests {
     #[test]
     fn tape_round_trip() {
         let text = r#"{"z":[1,-2,3.5,true,null,"a\"b"],"a":{},"m":[[],{"k":18446744073709551615}]}"#;
-        let doc = crate::json::JsonDocument::parse(text.as_bytes().to_vec()).unwrap();
+        let doc = crate::json::JsonDocument::parse(text.as_bytes()).unwrap();
         let mut out = Vec::new();
         assert_eq!(write_nodes(&mut out, doc.nodes()), doc.nodes().len());
         assert_eq!(String::from_utf8(out).unwrap(), text);

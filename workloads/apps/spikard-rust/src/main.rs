@@ -84,7 +84,7 @@ fn params_object(req: &Request, specs: &[ParamSpec], defaults: &[Coerced]) -> Ha
 }
 
 async fn echo(req: Request) -> HandlerResult {
-    let doc = JsonDocument::parse(req.body.to_vec())?;
+    let doc = JsonDocument::parse(&req.body)?;
     let mut out = Vec::with_capacity(req.body.len());
     write_nodes(&mut out, doc.nodes());
     Ok(json_response(out))
