@@ -256,6 +256,7 @@ fn compile(
         args,
         status,
         debug,
+        size_hint: Default::default(),
     };
     Ok(PyHandler {
         target: Arc::new(target),

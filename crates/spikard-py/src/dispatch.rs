@@ -55,6 +55,8 @@ pub struct Target {
     pub args: Vec<Arg>,
     pub status: StatusCode,
     pub debug: bool,
+    /// The size of this route's last JSON response, to size the next one's buffer.
+    pub size_hint: from_python::SizeHint,
 }
 
 /// A route's endpoint: the extraction plan computed at startup, and the queue to Python.
@@ -216,5 +218,5 @@ fn invoke(
         }
     }
     let returned = target.handler.bind(py).call((), Some(&kwargs))?;
-    from_python::to_response(py, &returned, target.status)
+    from_python::to_response(py, &returned, target.status, &target.size_hint)
 }

@@ -7,6 +7,7 @@
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, StatusCode, header};
 use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{
@@ -27,7 +28,7 @@ static DECIMAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static IS_DATACLASS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 /// A handler's return value as the response to send; `status` applies to plain values.
-pub fn to_response(py: Python<'_>, value: &Bound<'_, PyAny>, status: StatusCode) -> PyResult<Response> {
+pub fn to_response(py: Python<'_>, value: &Bound<'_, PyAny>, status: StatusCode, hint: &SizeHint) -> PyResult<Response> {
     if value.is_instance(RESPONSE.import(py, "spikard.responses", "Response")?)? {
         return response_object(py, value);
     }
@@ -38,14 +39,43 @@ pub fn to_response(py: Python<'_>, value: &Bound<'_, PyAny>, status: StatusCode)
             Bytes::copy_from_slice(bytes.as_bytes()),
         ));
     }
-    Ok(build(status, Some("application/json"), Bytes::from(encode(py, value)?)))
+    Ok(build(status, Some("application/json"), Bytes::from(encode_sized(py, value, hint)?)))
 }
 
 /// Encodes a value as JSON bytes.
 pub fn encode(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
-    let mut out = Vec::with_capacity(128);
+    encode_sized(py, value, &SizeHint::default())
+}
+
+/// Encodes a value into a buffer sized from `hint`, the last size seen at the same place (a
+/// route returns similar documents), so large responses are not grown by repeated copying.
+pub fn encode_sized(py: Python<'_>, value: &Bound<'_, PyAny>, hint: &SizeHint) -> PyResult<Vec<u8>> {
+    let mut out = Vec::with_capacity(hint.get());
     write_value(py, &mut out, value, 0)?;
+    hint.set(out.len());
     Ok(out)
+}
+
+/// The size of the last document encoded at one place (a route, or `dumps`).
+#[derive(Debug)]
+pub struct SizeHint(std::sync::atomic::AtomicUsize);
+
+impl Default for SizeHint {
+    fn default() -> Self {
+        SizeHint(std::sync::atomic::AtomicUsize::new(128))
+    }
+}
+
+impl SizeHint {
+    fn get(&self) -> usize {
+        // A little headroom so a slightly larger document still fits.
+        let last = self.0.load(std::sync::atomic::Ordering::Relaxed);
+        (last + last / 8).clamp(64, 16 << 20)
+    }
+
+    fn set(&self, len: usize) {
+        self.0.store(len, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 fn build(status: StatusCode, content_type: Option<&'static str>, body: Bytes) -> Response {
@@ -112,28 +142,140 @@ fn header_value(value: &str) -> PyResult<HeaderValue> {
 }
 
 fn write_value(py: Python<'_>, out: &mut Vec<u8>, value: &Bound<'_, PyAny>, depth: usize) -> PyResult<()> {
+    // SAFETY: `value` is a live object and `py` proves the GIL is held.
+    unsafe { write_object(py, out, value.as_ptr(), depth) }
+}
+
+/// The hot path: exact type checks on the type pointer, then the C API directly.
+///
+/// # Safety
+/// `obj` must be a live object and the GIL held. Containers are read through borrowed
+/// pointers, each item kept alive by a strong reference while it is written (the slow path
+/// can run Python code that mutates the container).
+unsafe fn write_object(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObject, depth: usize) -> PyResult<()> {
+    use std::ptr::addr_of_mut;
     if depth > MAX_DEPTH {
-        return Err(PyValueError::new_err(
-            "value nests too deeply to encode (a reference cycle?)",
-        ));
+        return Err(PyValueError::new_err("value nests too deeply to encode (a reference cycle?)"));
     }
-    if let Ok(s) = value.cast_exact::<PyString>() {
-        write_str(out, s.to_str()?);
-    } else if let Ok(dict) = value.cast_exact::<PyDict>() {
-        write_dict(py, out, dict, depth)?;
-    } else if let Ok(list) = value.cast_exact::<PyList>() {
-        write_seq(py, out, list.iter(), depth)?;
-    } else if value.is_exact_instance_of::<PyBool>() {
-        out.extend_from_slice(if value.is_truthy()? { b"true" } else { b"false" });
-    } else if let Ok(int) = value.cast_exact::<PyInt>() {
-        write_int(out, int)?;
-    } else if let Ok(f) = value.cast_exact::<PyFloat>() {
-        write_float(out, f.value())?;
-    } else if value.is_none() {
-        out.extend_from_slice(b"null");
-    } else {
-        slow_path(py, out, value, depth)?;
+    // SAFETY (whole block): the caller guarantees `obj` is live and the GIL is held; each
+    // accessor below is used only on an object whose exact type was just checked.
+    unsafe {
+        let ty = ffi::Py_TYPE(obj);
+        if ty == addr_of_mut!(ffi::PyUnicode_Type) {
+            write_unicode(py, out, obj)?;
+        } else if ty == addr_of_mut!(ffi::PyDict_Type) {
+            write_dict_object(py, out, obj, depth)?;
+        } else if ty == addr_of_mut!(ffi::PyList_Type) {
+            out.push(b'[');
+            let mut i = 0;
+            while i < ffi::PyList_GET_SIZE(obj) {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_held(py, out, ffi::PyList_GET_ITEM(obj, i), depth + 1)?;
+                i += 1;
+            }
+            out.push(b']');
+        } else if ty == addr_of_mut!(ffi::PyBool_Type) {
+            out.extend_from_slice(if obj == ffi::Py_True() { b"true" } else { b"false" });
+        } else if ty == addr_of_mut!(ffi::PyLong_Type) {
+            let mut overflow = 0;
+            let n = ffi::PyLong_AsLongLongAndOverflow(obj, &mut overflow);
+            if overflow != 0 {
+                // Beyond 64 bits: Python's own decimal digits.
+                let int = Bound::from_borrowed_ptr(py, obj);
+                out.extend_from_slice(int.str()?.to_str()?.as_bytes());
+            } else if n == -1 && !ffi::PyErr_Occurred().is_null() {
+                return Err(PyErr::fetch(py));
+            } else {
+                write_i64(out, n);
+            }
+        } else if ty == addr_of_mut!(ffi::PyFloat_Type) {
+            write_float(out, ffi::PyFloat_AS_DOUBLE(obj))?;
+        } else if obj == ffi::Py_None() {
+            out.extend_from_slice(b"null");
+        } else {
+            slow_path(py, out, &Bound::from_borrowed_ptr(py, obj), depth)?;
+        }
     }
+    Ok(())
+}
+
+/// Writes an item borrowed from a container. Immutable scalars are written straight from
+/// the borrowed pointer; anything that may run Python code (containers, the slow path) is
+/// first held by a strong reference, so a mutation of the container cannot free it.
+///
+/// # Safety
+/// `obj` must be a live object borrowed from a container, and the GIL held.
+unsafe fn write_held(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObject, depth: usize) -> PyResult<()> {
+    use std::ptr::addr_of_mut;
+    // SAFETY: per the contract.
+    unsafe {
+        let ty = ffi::Py_TYPE(obj);
+        let scalar = ty == addr_of_mut!(ffi::PyUnicode_Type)
+            || ty == addr_of_mut!(ffi::PyLong_Type)
+            || ty == addr_of_mut!(ffi::PyFloat_Type)
+            || ty == addr_of_mut!(ffi::PyBool_Type)
+            || obj == ffi::Py_None();
+        if scalar {
+            write_object(py, out, obj, depth)
+        } else {
+            let held = Bound::from_borrowed_ptr(py, obj);
+            write_object(py, out, held.as_ptr(), depth)
+        }
+    }
+}
+
+/// A `str` as a JSON string: compact ASCII strings are read in place; others through their
+/// cached UTF-8 form (lone surrogates fail here, as they cannot be UTF-8).
+///
+/// # Safety
+/// `obj` must be a live exact `str` and the GIL held.
+unsafe fn write_unicode(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObject) -> PyResult<()> {
+    // SAFETY: per the contract; compact ASCII data is `len` bytes at PyUnicode_DATA, and
+    // PyUnicode_AsUTF8AndSize returns a buffer owned by the string, valid while it lives.
+    let text = unsafe {
+        if ffi::PyUnicode_IS_COMPACT_ASCII(obj) != 0 {
+            let len = ffi::PyUnicode_GET_LENGTH(obj) as usize;
+            std::str::from_utf8_unchecked(std::slice::from_raw_parts(ffi::PyUnicode_DATA(obj).cast::<u8>(), len))
+        } else {
+            let mut len: ffi::Py_ssize_t = 0;
+            let data = ffi::PyUnicode_AsUTF8AndSize(obj, &mut len);
+            if data.is_null() {
+                return Err(PyErr::fetch(py));
+            }
+            std::str::from_utf8_unchecked(std::slice::from_raw_parts(data.cast::<u8>(), len as usize))
+        }
+    };
+    write_str(out, text);
+    Ok(())
+}
+
+/// # Safety
+/// `obj` must be a live exact `dict` and the GIL held.
+unsafe fn write_dict_object(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObject, depth: usize) -> PyResult<()> {
+    out.push(b'{');
+    let mut pos: ffi::Py_ssize_t = 0;
+    let (mut key, mut value) = (std::ptr::null_mut(), std::ptr::null_mut());
+    let mut first = true;
+    // SAFETY: PyDict_Next yields borrowed pointers into a live dict. Keys are only read as
+    // text (or, when not `str`, through a held reference); values go through `write_held`.
+    unsafe {
+        while ffi::PyDict_Next(obj, &mut pos, &mut key, &mut value) != 0 {
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            if ffi::Py_TYPE(key) == std::ptr::addr_of_mut!(ffi::PyUnicode_Type) {
+                write_unicode(py, out, key)?;
+            } else {
+                write_key(out, &Bound::from_borrowed_ptr(py, key))?;
+            }
+            out.push(b':');
+            write_held(py, out, value, depth + 1)?;
+        }
+    }
+    out.push(b'}');
     Ok(())
 }
 
@@ -307,10 +449,12 @@ fn write_dataclass(py: Python<'_>, out: &mut Vec<u8>, value: &Bound<'_, PyAny>, 
     Ok(())
 }
 
+static DUMPS_HINT: std::sync::LazyLock<SizeHint> = std::sync::LazyLock::new(SizeHint::default);
+
 /// `_spikard.dumps(obj) -> bytes`: the response encoder, exposed for tests and benchmarks.
 #[pyfunction]
 fn dumps<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
-    Ok(PyBytes::new(py, &encode(py, obj)?))
+    Ok(PyBytes::new(py, &encode_sized(py, obj, &DUMPS_HINT)?))
 }
 
 pub fn init_pymodule(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -4,31 +4,97 @@ use simd_json::StaticNode;
 use simd_json::tape::Node;
 
 /// Appends `s` as a JSON string literal. Non-ASCII text is written as UTF-8; control
-/// characters, `"` and `\` are escaped.
+/// characters, `"` and `\\` are escaped. Runs of eight bytes that need no escape are
+/// skipped a word at a time.
+#[inline]
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.reserve(s.len() + 2);
-    out.push(b'"');
     let bytes = s.as_bytes();
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let escape: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0x08 => b"\\b",
-            0x0c => b"\\f",
-            0x00..=0x1f => &[b'\\', b'u', b'0', b'0', HEX[(b >> 4) as usize], HEX[(b & 0xf) as usize]],
-            _ => continue,
-        };
-        out.extend_from_slice(&bytes[start..i]);
-        out.extend_from_slice(escape);
-        start = i + 1;
-    }
-    out.extend_from_slice(&bytes[start..]);
+    out.reserve(bytes.len() + 2);
     out.push(b'"');
+    match first_escape(bytes) {
+        // The common case: nothing to escape, one copy.
+        None => out.extend_from_slice(bytes),
+        Some(first) => {
+            let mut start = 0;
+            for (i, &b) in bytes.iter().enumerate().skip(first) {
+                if let Some(escape) = escape(b) {
+                    out.extend_from_slice(&bytes[start..i]);
+                    out.extend_from_slice(escape.as_slice());
+                    start = i + 1;
+                }
+            }
+            out.extend_from_slice(&bytes[start..]);
+        }
+    }
+    out.push(b'"');
+}
+
+/// Index of the first byte that needs escaping, checking eight bytes at a time.
+#[inline]
+fn first_escape(bytes: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while i + 8 <= bytes.len() {
+        let word = u64::from_le_bytes(bytes[i..i + 8].try_into().expect("eight bytes"));
+        if needs_escape(word) {
+            break;
+        }
+        i += 8;
+    }
+    bytes[i..].iter().position(|&b| NEEDS_ESCAPE[b as usize]).map(|p| i + p)
+}
+
+/// Bytes that must be escaped inside a JSON string: controls, `"` and `\\`.
+static NEEDS_ESCAPE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = true;
+        b += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table
+};
+
+/// Whether any of the eight bytes is a control character, `"` or `\\` (SWAR: a byte is
+/// zero after the XOR exactly when it matched; `has_below` flags bytes under 0x20).
+fn needs_escape(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
+    (below_space | has_zero(word ^ (ONES * u64::from(b'"'))) | has_zero(word ^ (ONES * u64::from(b'\\')))) != 0
+}
+
+/// The escape sequence for one byte, if it needs one.
+fn escape(b: u8) -> Option<Escape> {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    Some(match b {
+        b'"' => Escape::short(b'"'),
+        b'\\' => Escape::short(b'\\'),
+        b'\n' => Escape::short(b'n'),
+        b'\r' => Escape::short(b'r'),
+        b'\t' => Escape::short(b't'),
+        0x08 => Escape::short(b'b'),
+        0x0c => Escape::short(b'f'),
+        0x00..=0x1f => Escape { bytes: [b'\\', b'u', b'0', b'0', HEX[(b >> 4) as usize], HEX[(b & 0xf) as usize]], len: 6 },
+        _ => return None,
+    })
+}
+
+struct Escape {
+    bytes: [u8; 6],
+    len: usize,
+}
+
+impl Escape {
+    fn short(c: u8) -> Escape {
+        Escape { bytes: [b'\\', c, 0, 0, 0, 0], len: 2 }
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
 }
 
 pub fn write_i64(out: &mut Vec<u8>, n: i64) {
