@@ -32,6 +32,7 @@ def quick_run(
     result = bench(
         "run",
         "--quick",
+        "--profile",
         "--targets",
         ",".join(TARGETS),
         "--workloads",
@@ -69,6 +70,20 @@ def test_every_pair_was_measured(quick_run) -> None:
     assert all(ratios[("rust-baseline", w)] == 1.0 for w in WORKLOADS)
     for header in ["Req/s", "p99", "MB/s", "Success", "vs baseline"]:
         assert header in result.stdout
+
+
+def test_profile_mode_records_where_the_time_goes(quick_run) -> None:
+    doc, _, result = quick_run
+    for r in doc["results"]:
+        profile = r["metrics"].get("profile")
+        if r["target"] == "spikard-python":
+            phases = profile["phases"]
+            assert set(phases) == {"extract", "queue_wait", "gil_wait", "convert", "handler", "serialize"}
+            assert phases["handler"]["count"] == r["metrics"]["total_requests"] or phases["handler"]["count"] > 0
+            assert profile["batches"]["mean_size"] >= 1
+        else:
+            assert profile is None, r["target"]
+    assert "server phase timings" in result.stdout
 
 
 def test_versions_and_machine_are_recorded(quick_run) -> None:
@@ -111,7 +126,9 @@ def test_compare_and_markdown(quick_run, tmp_path: Path) -> None:
     assert md.returncode == 0, md.stderr
     text = (tmp_path / "run.md").read_text()
     assert "| Target | Workload | Req/s" in text
-    assert text.count("\n| spikard-python |") == len(WORKLOADS)
+    # One results row and one phase-timings row per workload.
+    assert text.count("\n| spikard-python |") == 2 * len(WORKLOADS)
+    assert "Server phase timings" in text
 
 
 def test_html_report_draws_its_charts_in_chromium(quick_run, tmp_path: Path) -> None:

@@ -91,6 +91,9 @@ struct RunArgs {
     root: PathBuf,
     #[arg(long, default_value = ".tools/bin/oha")]
     oha: PathBuf,
+    /// Record Spikard's per-request phase timings (queue wait, GIL wait, handler, ...).
+    #[arg(long)]
+    profile: bool,
     /// The interpreter with the spikard package (for version metadata).
     #[arg(long, default_value = ".venv/bin/python")]
     python: PathBuf,
@@ -178,6 +181,7 @@ fn run_command(args: RunArgs) -> Result<ExitCode, String> {
         quick: args.quick,
         pin,
         baseline: args.baseline,
+        profile: args.profile,
     };
     let doc = run::run(&catalog, &opts)?;
     print!("{}", table::render(&doc));

@@ -9,7 +9,7 @@ use crate::oha::OhaReport;
 use crate::stats::{mean, median};
 
 /// Bumped on any change a reader of old documents would notice.
-pub const SCHEMA_VERSION: &str = "1.0.0";
+pub const SCHEMA_VERSION: &str = "1.1.0";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunDocument {
@@ -83,6 +83,9 @@ pub struct Metrics {
     pub duration_secs: f64,
     pub cpu_percent: Usage,
     pub rss_bytes: Usage,
+    /// The server's own phase timings (`--profile`, Spikard targets only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -119,7 +122,12 @@ pub struct RatioEntry {
 
 impl Metrics {
     /// One replicate's figures from oha's report and the server samples.
-    pub fn from_report(report: &OhaReport, cpu_percent: Usage, rss_bytes: Usage) -> Metrics {
+    pub fn from_report(
+        report: &OhaReport,
+        cpu_percent: Usage,
+        rss_bytes: Usage,
+        profile: Option<serde_json::Value>,
+    ) -> Metrics {
         let ms = |s: Option<f64>| s.map_or(f64::NAN, |s| s * 1000.0);
         let s = &report.summary;
         Metrics {
@@ -140,6 +148,7 @@ impl Metrics {
             duration_secs: s.total,
             cpu_percent,
             rss_bytes,
+            profile,
         }
     }
 
@@ -154,6 +163,16 @@ impl Metrics {
         let fold = |f: &dyn Fn(&Metrics) -> f64, pick: fn(f64, f64) -> f64| {
             replicates.iter().map(f).reduce(pick).unwrap_or(f64::NAN)
         };
+        // The profile of the replicate whose requests/s is the median.
+        let rps = med(&|m| m.requests_per_sec);
+        let profile = replicates
+            .iter()
+            .min_by(|a, b| {
+                (a.requests_per_sec - rps)
+                    .abs()
+                    .total_cmp(&(b.requests_per_sec - rps).abs())
+            })
+            .and_then(|m| m.profile.clone());
         let mut status_codes = BTreeMap::new();
         for r in replicates {
             for (code, n) in &r.status_codes {
@@ -184,6 +203,7 @@ impl Metrics {
                 avg: mean(&replicates.iter().map(|m| m.rss_bytes.avg).collect::<Vec<_>>()).unwrap_or(f64::NAN),
                 peak: fold(&|m| m.rss_bytes.peak, f64::max),
             },
+            profile,
         })
     }
 }

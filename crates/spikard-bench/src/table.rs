@@ -59,6 +59,41 @@ pub fn rows(doc: &RunDocument) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// Where a request's time went on the server, for targets that reported phase timings
+/// (`--profile`): mean microseconds per phase, and requests per GIL acquisition.
+pub fn profile_rows(doc: &RunDocument) -> Vec<Vec<String>> {
+    doc.results
+        .iter()
+        .filter_map(|r| {
+            let p = r.metrics.as_ref()?.profile.as_ref()?;
+            let mut row = vec![r.target.clone(), r.workload.clone()];
+            for phase in PROFILE_PHASES {
+                let phase = &p["phases"][phase];
+                row.push(format!(
+                    "{:.1} ({:.0}%)",
+                    phase["mean_us"].as_f64().unwrap_or(f64::NAN),
+                    phase["share"].as_f64().unwrap_or(f64::NAN) * 100.0
+                ));
+            }
+            row.push(format!("{:.1}", p["batches"]["mean_size"].as_f64().unwrap_or(f64::NAN)));
+            Some(row)
+        })
+        .collect()
+}
+
+pub const PROFILE_PHASES: [&str; 6] = ["extract", "queue_wait", "gil_wait", "convert", "handler", "serialize"];
+pub const PROFILE_HEADER: [&str; 9] = [
+    "Target",
+    "Workload",
+    "extract µs",
+    "queue wait µs",
+    "GIL wait µs",
+    "convert µs",
+    "handler µs",
+    "serialize µs",
+    "batch",
+];
+
 pub fn render(doc: &RunDocument) -> String {
     let mut table = Table::new();
     table.load_style(UTF8_FULL_CONDENSED).set_header(HEADER);
@@ -72,8 +107,20 @@ pub fn render(doc: &RunDocument) -> String {
             }
         }));
     }
-    format!(
+    let mut text = format!(
         "{table}\nratios are requests/s over {} in this run\n",
         doc.summary.baseline
-    )
+    );
+    let profiles = profile_rows(doc);
+    if !profiles.is_empty() {
+        let mut table = Table::new();
+        table.load_style(UTF8_FULL_CONDENSED).set_header(PROFILE_HEADER);
+        for row in profiles {
+            table.add_row(row);
+        }
+        text.push_str(&format!(
+            "\nserver phase timings (mean per request, share of the sum):\n{table}\n"
+        ));
+    }
+    text
 }

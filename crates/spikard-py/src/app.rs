@@ -17,6 +17,10 @@ use spikard_core::validate::ParamSpec;
 use spikard_core::{Router, ServerConfig, ServerHandle};
 
 use crate::dispatch::{Arg, BodyKind, BodyPlan, Job, PyHandler, Slot, Target, spawn_dispatcher};
+use crate::profile::Profile;
+
+/// Where profile mode answers its snapshot.
+const PROFILE_PATH: &str = "/__spikard/profile";
 
 /// One handler argument as the Python side describes it.
 #[derive(FromPyObject)]
@@ -57,12 +61,14 @@ enum State {
 pub struct Server {
     config: ServerConfig,
     state: Mutex<State>,
+    /// Phase timings, when profile mode is on.
+    profile: Option<Arc<Profile>>,
 }
 
 #[pymethods]
 impl Server {
     #[new]
-    #[pyo3(signature = (routes, *, host = "127.0.0.1", port = 8000, body_limit = 10 * 1024 * 1024, shutdown_timeout = 10.0, workers = 0, debug = false))]
+    #[pyo3(signature = (routes, *, host = "127.0.0.1", port = 8000, body_limit = 10 * 1024 * 1024, shutdown_timeout = 10.0, workers = 0, debug = false, profile = false))]
     #[allow(clippy::too_many_arguments)] // a Python signature: one keyword per option
     fn new(
         py: Python<'_>,
@@ -73,6 +79,7 @@ impl Server {
         shutdown_timeout: f64,
         workers: usize,
         debug: bool,
+        profile: bool,
     ) -> PyResult<Self> {
         let addr = resolve(host, port)?;
         let shutdown_timeout = Duration::try_from_secs_f64(shutdown_timeout)
@@ -84,9 +91,20 @@ impl Server {
             workers,
         };
         let (sender, queue) = channel();
+        let profile = profile.then(|| Arc::new(Profile::default()));
         let mut router = Router::new();
+        if let Some(profile) = &profile {
+            let profile = Arc::clone(profile);
+            router
+                .get(PROFILE_PATH, move |req: spikard_core::Request| {
+                    let reset = req.query().get("reset").is_some_and(|v| v == "1");
+                    let body = serde_json::to_vec(&profile.snapshot(reset)).unwrap_or_default();
+                    std::future::ready(Ok(spikard_core::json_response(body)))
+                })
+                .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        }
         for route in routes {
-            let handler = Arc::new(compile(py, &route, debug, sender.clone())?);
+            let handler = Arc::new(compile(py, &route, debug, profile.clone(), sender.clone())?);
             for method in &route.methods {
                 let method = Method::from_bytes(method.as_bytes())
                     .map_err(|_| PyValueError::new_err(format!("invalid HTTP method {method:?} for {}", route.path)))?;
@@ -98,6 +116,7 @@ impl Server {
         Ok(Server {
             config,
             state: Mutex::new(State::Ready { router, queue }),
+            profile,
         })
     }
 
@@ -110,7 +129,8 @@ impl Server {
         let State::Ready { router, queue } = std::mem::replace(&mut *state, State::Done) else {
             return Err(PyRuntimeError::new_err("this server has already been started"));
         };
-        let dispatcher = spawn_dispatcher(queue).map_err(|e| PyOSError::new_err(e.to_string()))?;
+        let dispatcher =
+            spawn_dispatcher(queue, self.profile.clone()).map_err(|e| PyOSError::new_err(e.to_string()))?;
         let config = self.config.clone();
         let handle = py
             .detach(|| spikard_core::spawn(router, config))
@@ -151,7 +171,8 @@ impl Server {
                 _ => return Err(PyRuntimeError::new_err("this server has already been started")),
             }
         };
-        let dispatcher = spawn_dispatcher(queue).map_err(|e| PyOSError::new_err(e.to_string()))?;
+        let dispatcher =
+            spawn_dispatcher(queue, self.profile.clone()).map_err(|e| PyOSError::new_err(e.to_string()))?;
         let config = self.config.clone();
         py.detach(move || -> std::io::Result<()> {
             let mut runtime = tokio::runtime::Builder::new_multi_thread();
@@ -185,6 +206,7 @@ fn compile(
     py: Python<'_>,
     route: &RouteDesc,
     debug: bool,
+    profile: Option<Arc<Profile>>,
     queue: crossbeam_channel::Sender<Job>,
 ) -> PyResult<PyHandler> {
     let label = format!("{} {}", route.methods.join(","), route.path);
@@ -264,6 +286,7 @@ fn compile(
         body,
         wants_request,
         queue,
+        profile,
     })
 }
 

@@ -7,6 +7,7 @@ use crossbeam_channel::{Receiver, Sender};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::Instant;
 
 use http::StatusCode;
 use pyo3::prelude::*;
@@ -16,6 +17,7 @@ use spikard_core::validate::{self, ParamSpec, ParamValue};
 use spikard_core::{FieldError, Handler, HandlerFuture, HandlerResult, Problem, Request, Source};
 use tokio::sync::oneshot;
 
+use crate::profile::{Phase, Profile};
 use crate::to_python::{self, JsonBody};
 use crate::{errors, from_python, request::PyRequest};
 
@@ -66,6 +68,8 @@ pub struct PyHandler {
     pub body: Option<BodyPlan>,
     pub wants_request: bool,
     pub queue: Sender<Job>,
+    /// Phase timings, in profile mode only.
+    pub profile: Option<Arc<Profile>>,
 }
 
 /// A request whose arguments are extracted and valid, waiting for the GIL.
@@ -75,6 +79,8 @@ pub struct Job {
     body: Option<JsonBody>,
     request: Option<Request>,
     reply: oneshot::Sender<HandlerResult>,
+    /// When the job was queued, in profile mode.
+    queued: Option<Instant>,
 }
 
 impl Handler for PyHandler {
@@ -91,6 +97,7 @@ impl PyHandler {
     /// Extracts and validates in Rust, then queues the job. Every parameter and body error
     /// is reported together in one 422.
     fn prepare(&self, request: Request) -> Result<oneshot::Receiver<HandlerResult>, Problem> {
+        let started = self.profile.is_some().then(Instant::now);
         let mut errors = Vec::new();
         let values = validate::extract(&self.specs, &request).unwrap_or_else(|e| {
             errors = e;
@@ -105,12 +112,20 @@ impl PyHandler {
         }
         let (reply, receiver) = oneshot::channel();
         let request = self.wants_request.then_some(request);
+        let queued = started.map(|started| {
+            let now = Instant::now();
+            if let Some(profile) = &self.profile {
+                profile.record(Phase::Extract, now - started);
+            }
+            now
+        });
         let job = Job {
             target: Arc::clone(&self.target),
             values,
             body,
             request,
             reply,
+            queued,
         };
         self.queue.send(job).map_err(|_| {
             Problem::new(
@@ -157,32 +172,48 @@ fn read_body(plan: &BodyPlan, request: &Request, errors: &mut Vec<FieldError>) -
 }
 
 /// Starts the dispatcher thread. It ends when every sender (every route handler) is gone.
-pub fn spawn_dispatcher(queue: Receiver<Job>) -> std::io::Result<JoinHandle<()>> {
+pub fn spawn_dispatcher(queue: Receiver<Job>, profile: Option<Arc<Profile>>) -> std::io::Result<JoinHandle<()>> {
     std::thread::Builder::new()
         .name("spikard-dispatch".into())
         .spawn(move || {
+            let profile = profile.as_deref();
             Python::attach(|py| {
-                while let Ok(job) = py.detach(|| queue.recv()) {
-                    run(py, job);
+                // Wait for work with the GIL released; note when it arrived (profile mode).
+                while let Ok((job, arrived)) =
+                    py.detach(|| queue.recv().map(|job| (job, profile.map(|_| Instant::now()))))
+                {
+                    if let (Some(profile), Some(arrived)) = (profile, arrived) {
+                        profile.record(Phase::GilWait, arrived.elapsed());
+                    }
+                    run(py, job, arrived, profile);
                     // Batching: everything already queued runs before the GIL is released.
+                    let mut batch = 1;
                     while let Ok(job) = queue.try_recv() {
-                        run(py, job);
+                        run(py, job, profile.map(|_| Instant::now()), profile);
+                        batch += 1;
+                    }
+                    if let Some(profile) = profile {
+                        profile.record_batch(batch);
                     }
                 }
             })
         })
 }
 
-fn run(py: Python<'_>, job: Job) {
+fn run(py: Python<'_>, job: Job, taken: Option<Instant>, profile: Option<&Profile>) {
     let Job {
         target,
         values,
         body,
         request,
         reply,
+        queued,
     } = job;
+    if let (Some(profile), Some(queued), Some(taken)) = (profile, queued, taken) {
+        profile.record(Phase::QueueWait, taken.saturating_duration_since(queued));
+    }
     let outcome = catch_unwind(AssertUnwindSafe(|| {
-        invoke(py, &target, &values, body.as_ref(), request)
+        invoke(py, &target, &values, body.as_ref(), request, profile)
             .map_err(|err| errors::to_problem(py, err, &target.label, target.debug))
     }))
     .unwrap_or_else(|_| {
@@ -199,7 +230,16 @@ fn invoke(
     values: &[ParamValue],
     body: Option<&JsonBody>,
     request: Option<Request>,
+    profile: Option<&Profile>,
 ) -> PyResult<spikard_core::Response> {
+    let mut clock = profile.map(|p| (p, Instant::now()));
+    let mut lap = |phase: Phase| {
+        if let Some((profile, since)) = &mut clock {
+            let now = Instant::now();
+            profile.record(phase, now - *since);
+            *since = now;
+        }
+    };
     let kwargs = PyDict::new(py);
     let mut request = request;
     for arg in &target.args {
@@ -217,6 +257,10 @@ fn invoke(
             (None, None) => kwargs.set_item(arg.name.bind(py), py.None())?,
         }
     }
+    lap(Phase::Convert);
     let returned = target.handler.bind(py).call((), Some(&kwargs))?;
-    from_python::to_response(py, &returned, target.status, &target.size_hint)
+    lap(Phase::Handler);
+    let response = from_python::to_response(py, &returned, target.status, &target.size_hint);
+    lap(Phase::Serialize);
+    response
 }

@@ -28,7 +28,12 @@ static DECIMAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static IS_DATACLASS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 /// A handler's return value as the response to send; `status` applies to plain values.
-pub fn to_response(py: Python<'_>, value: &Bound<'_, PyAny>, status: StatusCode, hint: &SizeHint) -> PyResult<Response> {
+pub fn to_response(
+    py: Python<'_>,
+    value: &Bound<'_, PyAny>,
+    status: StatusCode,
+    hint: &SizeHint,
+) -> PyResult<Response> {
     if value.is_instance(RESPONSE.import(py, "spikard.responses", "Response")?)? {
         return response_object(py, value);
     }
@@ -39,7 +44,11 @@ pub fn to_response(py: Python<'_>, value: &Bound<'_, PyAny>, status: StatusCode,
             Bytes::copy_from_slice(bytes.as_bytes()),
         ));
     }
-    Ok(build(status, Some("application/json"), Bytes::from(encode_sized(py, value, hint)?)))
+    Ok(build(
+        status,
+        Some("application/json"),
+        Bytes::from(encode_sized(py, value, hint)?),
+    ))
 }
 
 /// Encodes a value as JSON bytes.
@@ -155,7 +164,9 @@ fn write_value(py: Python<'_>, out: &mut Vec<u8>, value: &Bound<'_, PyAny>, dept
 unsafe fn write_object(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObject, depth: usize) -> PyResult<()> {
     use std::ptr::addr_of_mut;
     if depth > MAX_DEPTH {
-        return Err(PyValueError::new_err("value nests too deeply to encode (a reference cycle?)"));
+        return Err(PyValueError::new_err(
+            "value nests too deeply to encode (a reference cycle?)",
+        ));
     }
     // SAFETY (whole block): the caller guarantees `obj` is live and the GIL is held; each
     // accessor below is used only on an object whose exact type was just checked.

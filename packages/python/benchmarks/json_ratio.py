@@ -19,9 +19,9 @@ from typing import Any
 import orjson
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_json_speed import DOCS, TEXTS  # noqa: E402
+from test_json_speed import DOCS, TEXTS
 
-from spikard import _spikard  # noqa: E402
+from spikard import _spikard
 
 ROUNDS = 25
 

@@ -17,6 +17,7 @@ pub fn render(runs: &[RunDocument]) -> String {
         );
         body.push_str(&metadata(doc));
         body.push_str(&results_table(doc));
+        body.push_str(&profile_table(doc));
         for chart in charts(doc) {
             let _ = write!(body, "<figure>{}</figure>", chart.render());
         }
@@ -103,6 +104,28 @@ fn results_table(doc: &RunDocument) -> String {
                 break;
             }
             let _ = write!(s, "<td>{}</td>", escape(cell));
+        }
+        s.push_str("</tr>");
+    }
+    s.push_str("</tbody></table>");
+    s
+}
+
+/// Spikard's phase timings, when the run recorded them.
+fn profile_table(doc: &RunDocument) -> String {
+    let rows = table::profile_rows(doc);
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from("<h3>Where the time goes (server phase timings, mean per request)</h3><table><thead><tr>");
+    for h in table::PROFILE_HEADER {
+        let _ = write!(s, "<th>{}</th>", escape(h));
+    }
+    s.push_str("</tr></thead><tbody>");
+    for row in rows {
+        s.push_str("<tr>");
+        for cell in row {
+            let _ = write!(s, "<td>{}</td>", escape(&cell));
         }
         s.push_str("</tr>");
     }

@@ -39,6 +39,15 @@ pub fn render(runs: &[RunDocument]) -> String {
         for row in table::rows(doc) {
             let _ = writeln!(s, "| {} |", row.join(" | ").replace('\n', " "));
         }
+        let profiles = table::profile_rows(doc);
+        if !profiles.is_empty() {
+            let _ = writeln!(s, "\nServer phase timings, mean µs per request (share of the sum):\n");
+            let _ = writeln!(s, "| {} |", table::PROFILE_HEADER.join(" | "));
+            let _ = writeln!(s, "|{}", "---|".repeat(table::PROFILE_HEADER.len()));
+            for row in profiles {
+                let _ = writeln!(s, "| {} |", row.join(" | "));
+            }
+        }
         s.push('\n');
     }
     s

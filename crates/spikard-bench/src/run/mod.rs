@@ -35,6 +35,8 @@ pub struct Options {
     pub pin: Option<(String, String)>,
     pub baseline: String,
     pub log_dir: PathBuf,
+    /// Ask Spikard targets for their phase timings and record them.
+    pub profile: bool,
 }
 
 /// Runs everything in `opts`; a target or workload that fails is recorded as an error in
@@ -66,11 +68,15 @@ pub fn run(catalog: &Catalog, opts: &Options) -> Result<RunDocument, String> {
         let log = opts.log_dir.join(format!("{}.log", target.name));
         let server_cpus = opts.pin.as_ref().map(|(s, _)| s.as_str());
         bar.set_message(format!("{}: starting", target.name));
-        match Server::start(target, &opts.root, &log, server_cpus, &client) {
+        let mut target = (*target).clone();
+        if opts.profile {
+            target.env.insert("SPIKARD_PROFILE".into(), "1".into());
+        }
+        match Server::start(&target, &opts.root, &log, server_cpus, &client) {
             Ok(server) => {
                 for workload in &workloads {
                     let outcome = measure(catalog, opts, &client, &server, workload, &bar);
-                    results.push(record(target, workload, outcome, &bar));
+                    results.push(record(&target, workload, outcome, &bar));
                 }
                 if let Err(e) = server.stop() {
                     say(&bar, format!("warning: {e}"));
@@ -78,7 +84,7 @@ pub fn run(catalog: &Catalog, opts: &Options) -> Result<RunDocument, String> {
             }
             Err(e) => {
                 for workload in &workloads {
-                    results.push(record(target, workload, Err(e.clone()), &bar));
+                    results.push(record(&target, workload, Err(e.clone()), &bar));
                     bar.inc(per_workload.as_millis() as u64);
                 }
             }
@@ -188,6 +194,10 @@ fn measure(
     let mut replicates = Vec::new();
     for i in 1..=opts.replicates {
         bar.set_message(format!("{} / {}: {i}/{}", server.name, workload.name, opts.replicates));
+        if opts.profile {
+            // Start a fresh window for this replicate.
+            profile(client, server);
+        }
         let sampler = sampler::Sampler::start(server.pid());
         let report = load(&opts.oha, &spec(opts.duration), bar);
         let (cpu, rss) = sampler.finish();
@@ -195,9 +205,22 @@ fn measure(
         if let Some(failure) = report.failure() {
             return Err(failure);
         }
-        replicates.push(Metrics::from_report(&report, cpu, rss));
+        let timings = if opts.profile { profile(client, server) } else { None };
+        replicates.push(Metrics::from_report(&report, cpu, rss, timings));
     }
     Ok(replicates)
+}
+
+/// The server's phase timings since the last call (and a reset), if it is a Spikard target
+/// in profile mode; `None` for targets that have no such endpoint.
+fn profile(client: &Client, server: &Server) -> Option<serde_json::Value> {
+    let reply = client
+        .send("GET", &server.url("/__spikard/profile?reset=1"), None)
+        .ok()?;
+    if reply.status != 200 {
+        return None;
+    }
+    serde_json::from_slice(&reply.body).ok()
 }
 
 /// Runs oha for `spec.duration`, advancing the bar as time passes.

@@ -77,7 +77,10 @@ fn escape(b: u8) -> Option<Escape> {
         b'\t' => Escape::short(b't'),
         0x08 => Escape::short(b'b'),
         0x0c => Escape::short(b'f'),
-        0x00..=0x1f => Escape { bytes: [b'\\', b'u', b'0', b'0', HEX[(b >> 4) as usize], HEX[(b & 0xf) as usize]], len: 6 },
+        0x00..=0x1f => Escape {
+            bytes: [b'\\', b'u', b'0', b'0', HEX[(b >> 4) as usize], HEX[(b & 0xf) as usize]],
+            len: 6,
+        },
         _ => return None,
     })
 }
@@ -89,7 +92,10 @@ struct Escape {
 
 impl Escape {
     fn short(c: u8) -> Escape {
-        Escape { bytes: [b'\\', c, 0, 0, 0, 0], len: 2 }
+        Escape {
+            bytes: [b'\\', c, 0, 0, 0, 0],
+            len: 2,
+        }
     }
 
     fn as_slice(&self) -> &[u8] {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -42,8 +43,12 @@ class Spikard:
         debug: bool = False,
         body_limit: int = 10 * 1024 * 1024,
         shutdown_timeout: float = 10.0,
+        profile: bool | None = None,
     ) -> None:
+        """`profile` turns on per-request phase timings at `GET /__spikard/profile`
+        (default: on when the environment has `SPIKARD_PROFILE=1`)."""
         self.debug = debug
+        self.profile = os.environ.get("SPIKARD_PROFILE") == "1" if profile is None else profile
         self.body_limit = body_limit
         self.shutdown_timeout = shutdown_timeout
         self.routes: list[Route] = []
@@ -96,6 +101,7 @@ class Spikard:
             body_limit=self.body_limit,
             shutdown_timeout=self.shutdown_timeout,
             debug=self.debug,
+            profile=self.profile,
         )
 
     def run(self, host: str = "127.0.0.1", port: int = 8000) -> None:
