@@ -79,7 +79,9 @@ def test_profile_mode_records_where_the_time_goes(quick_run) -> None:
         if r["target"] == "spikard-python":
             phases = profile["phases"]
             assert set(phases) == {"extract", "queue_wait", "gil_wait", "convert", "handler", "serialize"}
-            assert phases["handler"]["count"] == r["metrics"]["total_requests"] or phases["handler"]["count"] > 0
+            assert (
+                phases["handler"]["count"] == r["metrics"]["total_requests"] or phases["handler"]["count"] > 0
+            )
             assert profile["batches"]["mean_size"] >= 1
         else:
             assert profile is None, r["target"]

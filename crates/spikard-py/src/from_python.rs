@@ -2,7 +2,8 @@
 //!
 //! The common types (dict, list, str, int, float, bool, None) are recognised by exact type
 //! checks and written straight into the output buffer; everything else (subclasses, enums,
-//! dataclasses, datetimes, UUIDs, decimals, sets, tuples) goes through `slow_path`.
+//! dataclasses, datetimes, UUIDs, decimals, sets, tuples, msgspec and pydantic models) goes
+//! through `slow_path`.
 
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, StatusCode, header};
@@ -416,6 +417,8 @@ fn slow_path(py: Python<'_>, out: &mut Vec<u8>, value: &Bound<'_, PyAny>, depth:
         out.extend_from_slice(value.str()?.to_str()?.as_bytes());
     } else if is_dataclass_instance(py, value)? {
         write_dataclass(py, out, value, depth)?;
+    } else if let Some(plain) = model_to_builtins(py, value)? {
+        write_value(py, out, &plain, depth + 1)?;
     } else {
         return Err(PyTypeError::new_err(format!(
             "Object of type {} is not JSON serializable",
@@ -423,6 +426,38 @@ fn slow_path(py: Python<'_>, out: &mut Vec<u8>, value: &Bound<'_, PyAny>, depth:
         )));
     }
     Ok(())
+}
+
+/// msgspec `Struct`s and pydantic models (when those libraries are installed) as the plain
+/// values their own libraries would encode them to: `msgspec.to_builtins(obj)` and
+/// `obj.model_dump(mode="json")`.
+fn model_to_builtins<'py>(py: Python<'py>, value: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    static MSGSPEC: PyOnceLock<Option<(Py<PyType>, Py<PyAny>)>> = PyOnceLock::new();
+    static PYDANTIC: PyOnceLock<Option<Py<PyType>>> = PyOnceLock::new();
+    let msgspec = MSGSPEC.get_or_init(py, || {
+        let module = py.import("msgspec").ok()?;
+        let structs = module.getattr("Struct").ok()?.cast_into::<PyType>().ok()?;
+        Some((structs.unbind(), module.getattr("to_builtins").ok()?.unbind()))
+    });
+    if let Some((struct_type, to_builtins)) = msgspec
+        && value.is_instance(struct_type.bind(py))?
+    {
+        return to_builtins.bind(py).call1((value,)).map(Some);
+    }
+    let pydantic = PYDANTIC.get_or_init(py, || {
+        let base = py.import("pydantic").ok()?.getattr("BaseModel").ok()?;
+        Some(base.cast_into::<PyType>().ok()?.unbind())
+    });
+    if let Some(base) = pydantic
+        && value.is_instance(base.bind(py))?
+    {
+        let kwargs = PyDict::new(py);
+        kwargs.set_item(pyo3::intern!(py, "mode"), "json")?;
+        return value
+            .call_method(pyo3::intern!(py, "model_dump"), (), Some(&kwargs))
+            .map(Some);
+    }
+    Ok(None)
 }
 
 fn is_dataclass_instance(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<bool> {

@@ -92,6 +92,31 @@ def client(serve: Serve):
     return serve(app)
 
 
+def test_msgspec_and_pydantic_models(serve: Serve) -> None:
+    msgspec = pytest.importorskip("msgspec")
+    pydantic = pytest.importorskip("pydantic")
+
+    class Pet(msgspec.Struct):
+        name: str
+        born: dt.date
+
+    class Owner(pydantic.BaseModel):
+        id: uuid.UUID
+        pets: list[str]
+
+    app = Spikard()
+
+    @app.get("/models")
+    def models() -> dict:
+        return {"pet": Pet("rex", dt.date(2020, 5, 1)), "owner": Owner(id=uuid.UUID(int=7), pets=["rex"])}
+
+    body = serve(app).get("/models").json()
+    assert body == {
+        "pet": {"name": "rex", "born": "2020-05-01"},
+        "owner": {"id": "00000000-0000-0000-0000-000000000007", "pets": ["rex"]},
+    }
+
+
 @pytest.mark.parametrize(("name", "expected"), [(n, e) for n, _, e in RETURNS])
 def test_return_values(client, name: str, expected: bytes) -> None:
     response = client.get(f"/ret/{name}")
