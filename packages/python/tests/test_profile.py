@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from conftest import Serve
-
 from spikard import Spikard
 
 
