@@ -78,7 +78,7 @@ def test_profile_mode_records_where_the_time_goes(quick_run) -> None:
         profile = r["metrics"].get("profile")
         if r["target"] == "spikard-python":
             phases = profile["phases"]
-            assert set(phases) == {"extract", "queue_wait", "gil_wait", "convert", "handler", "serialize"}
+            assert set(phases) == {"extract", "queue_wait", "async_wait", "convert", "handler", "serialize"}
             assert (
                 phases["handler"]["count"] == r["metrics"]["total_requests"] or phases["handler"]["count"] > 0
             )

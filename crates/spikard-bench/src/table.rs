@@ -81,13 +81,13 @@ pub fn profile_rows(doc: &RunDocument) -> Vec<Vec<String>> {
         .collect()
 }
 
-pub const PROFILE_PHASES: [&str; 6] = ["extract", "queue_wait", "gil_wait", "convert", "handler", "serialize"];
+pub const PROFILE_PHASES: [&str; 6] = ["extract", "queue_wait", "async_wait", "convert", "handler", "serialize"];
 pub const PROFILE_HEADER: [&str; 9] = [
     "Target",
     "Workload",
     "extract µs",
     "queue wait µs",
-    "GIL wait µs",
+    "async wait µs",
     "convert µs",
     "handler µs",
     "serialize µs",

@@ -1,7 +1,7 @@
 //! The route table, built once from the route specs the Python package computes, and the
 //! `Server` that serves it (blocking, for `app.run`, or on a background thread, for tests).
 
-use crossbeam_channel::{Receiver, unbounded as channel};
+use crossbeam_channel::Receiver;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -16,7 +16,7 @@ use spikard_core::problem::Source;
 use spikard_core::validate::ParamSpec;
 use spikard_core::{Router, ServerConfig, ServerHandle};
 
-use crate::dispatch::{Arg, BodyKind, BodyPlan, Job, PyHandler, Slot, Target, spawn_dispatcher};
+use crate::dispatch::{Arg, BodyKind, BodyPlan, PyHandler, Queue, Slot, Target, Wake, Work, spawn_dispatcher};
 use crate::profile::Profile;
 
 /// Where profile mode answers its snapshot.
@@ -42,12 +42,13 @@ struct RouteDesc {
     handler: Py<PyAny>,
     params: Vec<ParamDesc>,
     status_code: u16,
+    is_async: bool,
 }
 
 enum State {
     Ready {
         router: Router,
-        queue: Receiver<Job>,
+        queue: Receiver<Work>,
     },
     Running {
         handle: ServerHandle,
@@ -63,6 +64,8 @@ pub struct Server {
     state: Mutex<State>,
     /// Phase timings, when profile mode is on.
     profile: Option<Arc<Profile>>,
+    /// Wakes (and, at the end, stops) the dispatcher's event loop.
+    wake: Arc<Wake>,
 }
 
 #[pymethods]
@@ -90,7 +93,8 @@ impl Server {
             shutdown_timeout,
             workers,
         };
-        let (sender, queue) = channel();
+        let wake = Arc::new(Wake::new().map_err(|e| PyOSError::new_err(format!("cannot create an eventfd: {e}")))?);
+        let (sender, queue) = Queue::new(Arc::clone(&wake));
         let profile = profile.then(|| Arc::new(Profile::default()));
         let mut router = Router::new();
         if let Some(profile) = &profile {
@@ -117,6 +121,7 @@ impl Server {
             config,
             state: Mutex::new(State::Ready { router, queue }),
             profile,
+            wake,
         })
     }
 
@@ -129,12 +134,18 @@ impl Server {
         let State::Ready { router, queue } = std::mem::replace(&mut *state, State::Done) else {
             return Err(PyRuntimeError::new_err("this server has already been started"));
         };
-        let dispatcher =
-            spawn_dispatcher(queue, self.profile.clone()).map_err(|e| PyOSError::new_err(e.to_string()))?;
-        let config = self.config.clone();
-        let handle = py
-            .detach(|| spikard_core::spawn(router, config))
+        let dispatcher = spawn_dispatcher(queue, Arc::clone(&self.wake), self.profile.clone())
             .map_err(|e| PyOSError::new_err(e.to_string()))?;
+        let config = self.config.clone();
+        let handle = match py.detach(|| spikard_core::spawn(router, config)) {
+            Ok(handle) => handle,
+            Err(err) => {
+                // Nothing will be served: stop the loop again.
+                self.wake.close();
+                let _ = py.detach(|| dispatcher.join());
+                return Err(PyOSError::new_err(err.to_string()));
+            }
+        };
         let addr = handle.addr();
         *state = State::Running { handle, dispatcher };
         Ok((addr.ip().to_string(), addr.port()))
@@ -148,11 +159,14 @@ impl Server {
             .map_err(|_| PyRuntimeError::new_err("server state poisoned"))?;
         if let State::Running { handle, dispatcher } = std::mem::replace(&mut *state, State::Done) {
             // The drain needs the dispatcher, and the dispatcher needs the GIL: let go of it.
+            let wake = Arc::clone(&self.wake);
             py.detach(|| {
-                handle.stop()?;
+                let stopped = handle.stop();
+                wake.close();
                 dispatcher
                     .join()
-                    .map_err(|_| std::io::Error::other("dispatcher thread panicked"))
+                    .map_err(|_| std::io::Error::other("dispatcher thread panicked"))?;
+                stopped
             })
             .map_err(|e| PyOSError::new_err(e.to_string()))?;
         }
@@ -171,22 +185,28 @@ impl Server {
                 _ => return Err(PyRuntimeError::new_err("this server has already been started")),
             }
         };
-        let dispatcher =
-            spawn_dispatcher(queue, self.profile.clone()).map_err(|e| PyOSError::new_err(e.to_string()))?;
+        let dispatcher = spawn_dispatcher(queue, Arc::clone(&self.wake), self.profile.clone())
+            .map_err(|e| PyOSError::new_err(e.to_string()))?;
         let config = self.config.clone();
+        let wake = Arc::clone(&self.wake);
         py.detach(move || -> std::io::Result<()> {
             let mut runtime = tokio::runtime::Builder::new_multi_thread();
             runtime.enable_all().thread_name("spikard-worker");
             if config.workers > 0 {
                 runtime.worker_threads(config.workers);
             }
-            runtime.build()?.block_on(async move {
-                let server = spikard_core::Server::bind(router, config).await?;
-                server.run(spikard_core::shutdown_signal()).await
-            })?;
+            let served = runtime.build().and_then(|runtime| {
+                runtime.block_on(async move {
+                    let server = spikard_core::Server::bind(router, config).await?;
+                    server.run(spikard_core::shutdown_signal()).await
+                })
+            });
+            // Every request has been answered (or abandoned): stop the loop, then wait for it.
+            wake.close();
             dispatcher
                 .join()
-                .map_err(|_| std::io::Error::other("dispatcher thread panicked"))
+                .map_err(|_| std::io::Error::other("dispatcher thread panicked"))?;
+            served
         })
         .map_err(|e| PyOSError::new_err(e.to_string()))
     }
@@ -207,7 +227,7 @@ fn compile(
     route: &RouteDesc,
     debug: bool,
     profile: Option<Arc<Profile>>,
-    queue: crossbeam_channel::Sender<Job>,
+    queue: Queue,
 ) -> PyResult<PyHandler> {
     let label = format!("{} {}", route.methods.join(","), route.path);
     let fail = |msg: String| PyValueError::new_err(format!("route {label}: {msg}"));
@@ -279,6 +299,7 @@ fn compile(
         status,
         debug,
         size_hint: Default::default(),
+        is_async: route.is_async,
     };
     Ok(PyHandler {
         target: Arc::new(target),

@@ -15,11 +15,11 @@ pub enum Phase {
     Extract,
     /// Queued, waiting for the dispatcher to take the job.
     QueueWait,
-    /// Taken, waiting for the dispatcher to re-acquire the GIL.
-    GilWait,
+    /// An `async def` handler suspended on the event loop, from its first await to its end.
+    AsyncWait,
     /// Building the handler's arguments as Python objects.
     Convert,
-    /// The handler itself.
+    /// The handler itself (for `async def`, its first step).
     Handler,
     /// Encoding the return value.
     Serialize,
@@ -28,7 +28,7 @@ pub enum Phase {
 const PHASES: [(&str, Phase); 6] = [
     ("extract", Phase::Extract),
     ("queue_wait", Phase::QueueWait),
-    ("gil_wait", Phase::GilWait),
+    ("async_wait", Phase::AsyncWait),
     ("convert", Phase::Convert),
     ("handler", Phase::Handler),
     ("serialize", Phase::Serialize),

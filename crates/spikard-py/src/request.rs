@@ -52,6 +52,25 @@ fn multi_dict<'py, K: AsRef<str>, V: AsRef<str>>(
     Ok(dict)
 }
 
+/// A dict built on first access and reused after.
+fn cached<'py>(
+    py: Python<'py>,
+    cell: &PyOnceLock<Py<PyDict>>,
+    build: impl FnOnce() -> PyResult<Bound<'py, PyDict>>,
+) -> PyResult<Py<PyDict>> {
+    cell.get_or_try_init(py, || build().map(Bound::unbind))
+        .map(|d| d.clone_ref(py))
+}
+
+/// A plain dict from string pairs (the last value of a repeated key wins).
+fn plain_dict(py: Python<'_>, pairs: impl IntoIterator<Item = (String, String)>) -> PyResult<Bound<'_, PyDict>> {
+    let dict = PyDict::new(py);
+    for (k, v) in pairs {
+        dict.set_item(k, v)?;
+    }
+    Ok(dict)
+}
+
 /// A header value as text: UTF-8 when it is, otherwise Latin-1 (as HTTP/1.1 historically
 /// allowed), so no byte is dropped.
 fn header_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
@@ -81,54 +100,36 @@ impl PyRequest {
     /// Header names in lower case. A header sent more than once maps to the list of values.
     #[getter]
     fn headers(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
-        self.headers
-            .get_or_try_init(py, || {
-                let pairs = self
-                    .inner
-                    .headers
-                    .iter()
-                    .map(|(k, v)| (k.as_str(), header_text(v.as_bytes())));
-                Ok(multi_dict(py, pairs)?.unbind())
-            })
-            .map(|d| d.clone_ref(py))
+        cached(py, &self.headers, || {
+            let pairs = self
+                .inner
+                .headers
+                .iter()
+                .map(|(k, v)| (k.as_str(), header_text(v.as_bytes())));
+            multi_dict(py, pairs)
+        })
     }
 
     /// Query parameters, decoded. A repeated key maps to the list of its values.
     #[getter]
     fn query_params(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
-        self.query
-            .get_or_try_init(py, || {
-                let query = QueryParams::parse(self.inner.query_string());
-                Ok(multi_dict(py, query.pairs().iter().map(|(k, v)| (k, v)))?.unbind())
-            })
-            .map(|d| d.clone_ref(py))
+        cached(py, &self.query, || {
+            let query = QueryParams::parse(self.inner.query_string());
+            multi_dict(py, query.pairs().iter().map(|(k, v)| (k, v)))
+        })
     }
 
     #[getter]
     fn cookies(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
-        self.cookies
-            .get_or_try_init(py, || {
-                let dict = PyDict::new(py);
-                for (k, v) in self.inner.cookies() {
-                    dict.set_item(k, v)?;
-                }
-                Ok(dict.unbind())
-            })
-            .map(|d| d.clone_ref(py))
+        cached(py, &self.cookies, || plain_dict(py, self.inner.cookies()))
     }
 
     /// Path parameters as matched (strings, percent-decoded).
     #[getter]
     fn path_params(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
-        self.path_params
-            .get_or_try_init(py, || {
-                let dict = PyDict::new(py);
-                for (k, v) in &self.inner.path_params {
-                    dict.set_item(k, v)?;
-                }
-                Ok(dict.unbind())
-            })
-            .map(|d| d.clone_ref(py))
+        cached(py, &self.path_params, || {
+            plain_dict(py, self.inner.path_params.iter().cloned())
+        })
     }
 
     /// The raw body.

@@ -15,6 +15,7 @@ app = FastAPI()
 @app.post("/json/medium")
 @app.post("/json/large")
 @app.post("/json/xlarge")
+@app.post("/async/json/small")
 async def json_echo(body: dict[str, Any] = Body()) -> dict[str, Any]:  # noqa: B008
     return body
 

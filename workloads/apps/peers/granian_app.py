@@ -57,7 +57,7 @@ async def app(scope: Any, proto: Any) -> None:
     if scope.proto != "http":
         return
     parts = scope.path.strip("/").split("/")
-    if scope.method == "POST" and len(parts) == 2 and parts[0] == "json":
+    if scope.method == "POST" and parts[0] in ("json", "async"):
         body = await proto()
         proto.response_bytes(200, JSON, orjson.dumps(orjson.loads(body)))
         return

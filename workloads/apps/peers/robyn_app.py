@@ -19,6 +19,11 @@ for size in ("small", "medium", "large", "xlarge"):
     app.post(f"/json/{size}")(_echo)
 
 
+@app.post("/async/json/small")
+async def async_echo(request: Request) -> Any:
+    return request.json()
+
+
 @app.get("/path/:id")
 def path_simple(request: Request) -> Any:
     return {"id": request.path_params["id"]}

@@ -69,6 +69,7 @@ app = Starlette(
             Route(f"/json/{size}", json_echo, methods=["POST"])
             for size in ("small", "medium", "large", "xlarge")
         ],
+        Route("/async/json/small", json_echo, methods=["POST"]),
         Route("/path/{id}", path_simple),
         Route("/path-multiple/{user_id}/posts/{post_id}", path_multiple),
         Route("/path-int/{n:int}", path_int),

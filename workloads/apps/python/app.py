@@ -22,6 +22,12 @@ def json_echo(body: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+@app.post("/async/json/small")
+async def async_json_echo(body: dict[str, Any]) -> dict[str, Any]:
+    """The same echo from an `async def` handler."""
+    return body
+
+
 @app.get("/path/{id}")
 def path_simple(id: str) -> dict[str, Any]:
     return {"id": id}

@@ -26,6 +26,7 @@ class Route:
     handler: Callable[..., Any]
     params: list[ParamDesc]
     status_code: int
+    is_async: bool
 
 
 class Spikard:
@@ -64,9 +65,9 @@ class Spikard:
 
         def register(func: F) -> F:
             label = f"{','.join(methods)} {path}"
-            if inspect.iscoroutinefunction(func):
-                raise TypeError(f"route {label}: async handlers are not supported yet; declare it with `def`")
-            self.routes.append(Route(methods, path, func, analyze(label, path, func), status_code))
+            params = analyze(label, path, func)
+            is_async = inspect.iscoroutinefunction(func)
+            self.routes.append(Route(methods, path, func, params, status_code, is_async))
             return func
 
         return register

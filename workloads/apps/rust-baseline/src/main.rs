@@ -84,7 +84,7 @@ async fn handle(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infalli
     let path = req.uri().path().to_owned();
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let response = match (req.method().clone(), segments.as_slice()) {
-        (Method::POST, ["json", "small" | "medium" | "large" | "xlarge"]) => {
+        (Method::POST, ["json", "small" | "medium" | "large" | "xlarge"] | ["async", "json", "small"]) => {
             let body = match req.into_body().collect().await {
                 Ok(body) => body.to_bytes(),
                 Err(_) => return Ok(error(StatusCode::BAD_REQUEST, "unreadable body")),

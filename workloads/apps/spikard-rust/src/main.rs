@@ -97,6 +97,8 @@ fn router() -> Router {
     for size in ["small", "medium", "large", "xlarge"] {
         r.post(&format!("/json/{size}"), echo).expect("route");
     }
+    // Rust handlers are all async: the same echo.
+    r.post("/async/json/small", echo).expect("route");
     r.get("/path/{id}", |req: Request| async move {
         params_object(&req, &[spec("id", Source::Path, K::Str, true)], &[Str(String::new())])
     })

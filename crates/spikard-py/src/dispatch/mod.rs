@@ -1,25 +1,31 @@
 //! The GIL side. Tokio tasks never hold or wait on the GIL: a route's [`PyHandler`] does
-//! all extraction and validation in Rust, then queues a [`Job`] to the dispatcher thread,
-//! which takes the GIL once and runs every job waiting in the queue before it lets go
-//! (request batching). Results return on a oneshot channel.
+//! all extraction and validation in Rust, then queues a [`Job`] to the dispatcher thread.
+//! That thread owns the server's asyncio event loop; whenever the loop wakes for the queue
+//! it runs every job waiting in it before it lets go (request batching). `def` handlers run
+//! there directly; `async def` handlers are stepped once at once, and only a coroutine that
+//! suspends becomes a task on the loop. Results return on a oneshot channel.
 
-use crossbeam_channel::{Receiver, Sender};
-use std::panic::{AssertUnwindSafe, catch_unwind};
+mod call;
+mod queue;
+mod runner;
+
+pub use queue::{Queue, Wake, Work};
+pub use runner::spawn_dispatcher;
+
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::Instant;
 
 use http::StatusCode;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString};
+use pyo3::types::PyString;
 use spikard_core::request::is_json_content_type;
 use spikard_core::validate::{self, ParamSpec, ParamValue};
 use spikard_core::{FieldError, Handler, HandlerFuture, HandlerResult, Problem, Request, Source};
 use tokio::sync::oneshot;
 
+use crate::from_python;
 use crate::profile::{Phase, Profile};
-use crate::to_python::{self, JsonBody};
-use crate::{errors, from_python, request::PyRequest};
+use crate::to_python::JsonBody;
 
 /// Where a handler argument comes from.
 pub enum Slot {
@@ -59,6 +65,8 @@ pub struct Target {
     pub debug: bool,
     /// The size of this route's last JSON response, to size the next one's buffer.
     pub size_hint: from_python::SizeHint,
+    /// An `async def` handler: its call returns a coroutine to drive.
+    pub is_async: bool,
 }
 
 /// A route's endpoint: the extraction plan computed at startup, and the queue to Python.
@@ -67,7 +75,7 @@ pub struct PyHandler {
     pub specs: Vec<ParamSpec>,
     pub body: Option<BodyPlan>,
     pub wants_request: bool,
-    pub queue: Sender<Job>,
+    pub queue: Queue,
     /// Phase timings, in profile mode only.
     pub profile: Option<Arc<Profile>>,
 }
@@ -81,14 +89,24 @@ pub struct Job {
     reply: oneshot::Sender<HandlerResult>,
     /// When the job was queued, in profile mode.
     queued: Option<Instant>,
+    /// For `async def` handlers: the key a disconnecting client cancels its task by.
+    cancel_key: Option<u64>,
 }
 
 impl Handler for PyHandler {
     fn call(&self, request: Request) -> HandlerFuture {
         let queued = self.prepare(request);
+        let queue = self.queue.clone();
         Box::pin(async move {
-            let reply = queued?;
-            reply.await.unwrap_or_else(|_| Err(Problem::internal()))
+            let (reply, cancel_key) = queued?;
+            // If this future is dropped before the answer (the client went away), the
+            // guard asks the loop to cancel the handler's task.
+            let guard = cancel_key.map(|key| queue::CancelOnDrop::new(queue, key));
+            let result = reply.await.unwrap_or_else(|_| Err(Problem::internal()));
+            if let Some(guard) = guard {
+                guard.disarm();
+            }
+            result
         })
     }
 }
@@ -96,7 +114,7 @@ impl Handler for PyHandler {
 impl PyHandler {
     /// Extracts and validates in Rust, then queues the job. Every parameter and body error
     /// is reported together in one 422.
-    fn prepare(&self, request: Request) -> Result<oneshot::Receiver<HandlerResult>, Problem> {
+    fn prepare(&self, request: Request) -> Result<(oneshot::Receiver<HandlerResult>, Option<u64>), Problem> {
         let started = self.profile.is_some().then(Instant::now);
         let mut errors = Vec::new();
         let values = validate::extract(&self.specs, &request).unwrap_or_else(|e| {
@@ -119,6 +137,7 @@ impl PyHandler {
             }
             now
         });
+        let cancel_key = self.target.is_async.then(queue::next_cancel_key);
         let job = Job {
             target: Arc::clone(&self.target),
             values,
@@ -126,8 +145,9 @@ impl PyHandler {
             request,
             reply,
             queued,
+            cancel_key,
         };
-        self.queue.send(job).map_err(|_| {
+        self.queue.send(Work::Call(Box::new(job))).map_err(|_| {
             Problem::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "service-unavailable",
@@ -135,7 +155,7 @@ impl PyHandler {
             )
             .with_detail("The server is shutting down")
         })?;
-        Ok(receiver)
+        Ok((receiver, cancel_key))
     }
 }
 
@@ -169,98 +189,4 @@ fn read_body(plan: &BodyPlan, request: &Request, errors: &mut Vec<FieldError>) -
         return Ok(None);
     }
     Ok(Some(doc))
-}
-
-/// Starts the dispatcher thread. It ends when every sender (every route handler) is gone.
-pub fn spawn_dispatcher(queue: Receiver<Job>, profile: Option<Arc<Profile>>) -> std::io::Result<JoinHandle<()>> {
-    std::thread::Builder::new()
-        .name("spikard-dispatch".into())
-        .spawn(move || {
-            let profile = profile.as_deref();
-            Python::attach(|py| {
-                // Wait for work with the GIL released; note when it arrived (profile mode).
-                while let Ok((job, arrived)) =
-                    py.detach(|| queue.recv().map(|job| (job, profile.map(|_| Instant::now()))))
-                {
-                    if let (Some(profile), Some(arrived)) = (profile, arrived) {
-                        profile.record(Phase::GilWait, arrived.elapsed());
-                    }
-                    run(py, job, arrived, profile);
-                    // Batching: everything already queued runs before the GIL is released.
-                    let mut batch = 1;
-                    while let Ok(job) = queue.try_recv() {
-                        run(py, job, profile.map(|_| Instant::now()), profile);
-                        batch += 1;
-                    }
-                    if let Some(profile) = profile {
-                        profile.record_batch(batch);
-                    }
-                }
-            })
-        })
-}
-
-fn run(py: Python<'_>, job: Job, taken: Option<Instant>, profile: Option<&Profile>) {
-    let Job {
-        target,
-        values,
-        body,
-        request,
-        reply,
-        queued,
-    } = job;
-    if let (Some(profile), Some(queued), Some(taken)) = (profile, queued, taken) {
-        profile.record(Phase::QueueWait, taken.saturating_duration_since(queued));
-    }
-    let outcome = catch_unwind(AssertUnwindSafe(|| {
-        invoke(py, &target, &values, body.as_ref(), request, profile)
-            .map_err(|err| errors::to_problem(py, err, &target.label, target.debug))
-    }))
-    .unwrap_or_else(|_| {
-        log::error!("panic while running the handler for {}", target.label);
-        Err(Problem::internal())
-    });
-    // The client may have gone; then nobody is waiting for the answer.
-    let _ = reply.send(outcome);
-}
-
-fn invoke(
-    py: Python<'_>,
-    target: &Target,
-    values: &[ParamValue],
-    body: Option<&JsonBody>,
-    request: Option<Request>,
-    profile: Option<&Profile>,
-) -> PyResult<spikard_core::Response> {
-    let mut clock = profile.map(|p| (p, Instant::now()));
-    let mut lap = |phase: Phase| {
-        if let Some((profile, since)) = &mut clock {
-            let now = Instant::now();
-            profile.record(phase, now - *since);
-            *since = now;
-        }
-    };
-    let kwargs = PyDict::new(py);
-    let mut request = request;
-    for arg in &target.args {
-        let value = match arg.slot {
-            Slot::Param(i) => to_python::param(py, &values[i])?,
-            Slot::Body => body.map(|doc| doc.to_python(py)).transpose()?,
-            Slot::Request => match request.take() {
-                Some(req) => Some(Bound::new(py, PyRequest::new(req))?.into_any()),
-                None => None,
-            },
-        };
-        match (value, &arg.default) {
-            (Some(value), _) => kwargs.set_item(arg.name.bind(py), value)?,
-            (None, Some(default)) => kwargs.set_item(arg.name.bind(py), default.bind(py))?,
-            (None, None) => kwargs.set_item(arg.name.bind(py), py.None())?,
-        }
-    }
-    lap(Phase::Convert);
-    let returned = target.handler.bind(py).call((), Some(&kwargs))?;
-    lap(Phase::Handler);
-    let response = from_python::to_response(py, &returned, target.status, &target.size_hint);
-    lap(Phase::Serialize);
-    response
 }

@@ -1,0 +1,210 @@
+//! Running one job on the dispatcher thread: build the arguments, call the handler, and
+//! answer — at once for `def` handlers and for coroutines that finish without suspending,
+//! or when the task of a suspended coroutine completes.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use pyo3::exceptions::PyStopIteration;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyDict;
+use spikard_core::validate::ParamValue;
+use spikard_core::{HandlerResult, Problem, Request};
+use tokio::sync::oneshot;
+
+use super::runner::Drain;
+use super::{Job, Slot, Target};
+use crate::profile::{Phase, Profile};
+use crate::to_python::{self, JsonBody};
+use crate::{errors, from_python, request::PyRequest};
+
+static RESUME: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static GET_RUNNING_LOOP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+pub fn run(py: Python<'_>, drain: &Bound<'_, Drain>, job: Job) {
+    let Job {
+        target,
+        values,
+        body,
+        request,
+        reply,
+        queued,
+        cancel_key,
+    } = job;
+    let profile = drain.get().profile.as_deref();
+    if let (Some(profile), Some(queued)) = (profile, queued) {
+        profile.record(Phase::QueueWait, queued.elapsed());
+    }
+    let mut reply = Some(reply);
+    let answer = catch_unwind(AssertUnwindSafe(|| {
+        let returned = call(py, &target, &values, body.as_ref(), request, profile);
+        let returned = match returned {
+            Ok(value) if target.is_async => match step(py, &value) {
+                Step::Done(result) => Ok(result),
+                Step::Raised(err) => Err(err),
+                Step::Suspended(yielded) => {
+                    let responder = Responder {
+                        reply: Mutex::new(reply.take()),
+                        target: Arc::clone(&target),
+                        drain: drain.clone().unbind(),
+                        cancel_key,
+                        suspended: profile.map(|_| Instant::now()),
+                    };
+                    return suspend(py, drain, value, yielded, responder, cancel_key)
+                        .err()
+                        .map(|err| Err(errors::to_problem(py, err, &target.label, target.debug)));
+                }
+            },
+            other => other,
+        };
+        Some(match returned {
+            Ok(value) => respond(py, &target, &value, profile),
+            Err(err) => Err(errors::to_problem(py, err, &target.label, target.debug)),
+        })
+    }))
+    .unwrap_or_else(|_| {
+        log::error!("panic while running the handler for {}", target.label);
+        Some(Err(Problem::internal()))
+    });
+    // The client may have gone; then nobody is waiting for the answer.
+    if let (Some(answer), Some(reply)) = (answer, reply) {
+        let _ = reply.send(answer);
+    }
+}
+
+/// Builds the keyword arguments and calls the handler.
+fn call<'py>(
+    py: Python<'py>,
+    target: &Target,
+    values: &[ParamValue],
+    body: Option<&JsonBody>,
+    request: Option<Request>,
+    profile: Option<&Profile>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let started = profile.map(|_| Instant::now());
+    let kwargs = PyDict::new(py);
+    let mut request = request;
+    for arg in &target.args {
+        let value = match arg.slot {
+            Slot::Param(i) => to_python::param(py, &values[i])?,
+            Slot::Body => body.map(|doc| doc.to_python(py)).transpose()?,
+            Slot::Request => match request.take() {
+                Some(req) => Some(Bound::new(py, PyRequest::new(req))?.into_any()),
+                None => None,
+            },
+        };
+        match (value, &arg.default) {
+            (Some(value), _) => kwargs.set_item(arg.name.bind(py), value)?,
+            (None, Some(default)) => kwargs.set_item(arg.name.bind(py), default.bind(py))?,
+            (None, None) => kwargs.set_item(arg.name.bind(py), py.None())?,
+        }
+    }
+    let converted = profile.map(|p| {
+        let now = Instant::now();
+        p.record(Phase::Convert, now - started.unwrap_or(now));
+        now
+    });
+    let returned = target.handler.bind(py).call((), Some(&kwargs));
+    if let (Some(p), Some(since)) = (profile, converted) {
+        p.record(Phase::Handler, since.elapsed());
+    }
+    returned
+}
+
+/// Encodes a handler's return value (timed as `serialize`).
+fn respond(py: Python<'_>, target: &Target, value: &Bound<'_, PyAny>, profile: Option<&Profile>) -> HandlerResult {
+    let started = profile.map(|_| Instant::now());
+    let response = from_python::to_response(py, value, target.status, &target.size_hint)
+        .map_err(|err| errors::to_problem(py, err, &target.label, target.debug));
+    if let (Some(p), Some(started)) = (profile, started) {
+        p.record(Phase::Serialize, started.elapsed());
+    }
+    response
+}
+
+enum Step<'py> {
+    Done(Bound<'py, PyAny>),
+    Raised(PyErr),
+    /// The coroutine awaits something; this is what it yielded to the event loop.
+    Suspended(Bound<'py, PyAny>),
+}
+
+/// The eager step: run the coroutine until its first suspension. A handler that never
+/// suspends finishes here without ever being scheduled on the loop.
+fn step<'py>(py: Python<'py>, coro: &Bound<'py, PyAny>) -> Step<'py> {
+    match coro.call_method1(pyo3::intern!(py, "send"), (py.None(),)) {
+        Ok(yielded) => Step::Suspended(yielded),
+        Err(err) if err.is_instance_of::<PyStopIteration>(py) => {
+            match err.value(py).getattr(pyo3::intern!(py, "value")) {
+                Ok(value) => Step::Done(value),
+                Err(err) => Step::Raised(err),
+            }
+        }
+        Err(err) => Step::Raised(err),
+    }
+}
+
+/// Hands a suspended coroutine to the loop as a task (`spikard._loop.resume` drives it
+/// from where the eager step stopped); `responder` answers when it completes.
+fn suspend(
+    py: Python<'_>,
+    drain: &Bound<'_, Drain>,
+    coro: Bound<'_, PyAny>,
+    yielded: Bound<'_, PyAny>,
+    responder: Responder,
+    cancel_key: Option<u64>,
+) -> PyResult<()> {
+    let resume = RESUME.import(py, "spikard._loop", "resume")?;
+    let get_loop = GET_RUNNING_LOOP.import(py, "asyncio", "get_running_loop")?;
+    let task = get_loop
+        .call0()?
+        .call_method1(pyo3::intern!(py, "create_task"), (resume.call1((coro, yielded))?,))?;
+    if let Some(key) = cancel_key
+        && let Ok(mut tasks) = drain.get().tasks.lock()
+    {
+        tasks.insert(key, task.clone().unbind());
+    }
+    task.call_method1(pyo3::intern!(py, "add_done_callback"), (Bound::new(py, responder)?,))?;
+    Ok(())
+}
+
+/// The done-callback of a handler's task: answers the request with its result.
+#[pyclass(frozen, module = "spikard._spikard")]
+pub struct Responder {
+    reply: Mutex<Option<oneshot::Sender<HandlerResult>>>,
+    target: Arc<Target>,
+    drain: Py<Drain>,
+    cancel_key: Option<u64>,
+    suspended: Option<Instant>,
+}
+
+#[pymethods]
+impl Responder {
+    fn __call__(&self, py: Python<'_>, task: &Bound<'_, PyAny>) -> PyResult<()> {
+        let drain = self.drain.get();
+        if let Some(key) = self.cancel_key
+            && let Ok(mut tasks) = drain.tasks.lock()
+        {
+            tasks.remove(&key);
+        }
+        let profile = drain.profile.as_deref();
+        if let (Some(p), Some(since)) = (profile, self.suspended) {
+            p.record(Phase::AsyncWait, since.elapsed());
+        }
+        let Some(reply) = self.reply.lock().ok().and_then(|mut r| r.take()) else {
+            return Ok(());
+        };
+        if task.call_method0(pyo3::intern!(py, "cancelled"))?.is_truthy()? {
+            // Cancelled because its client went away: nobody is waiting.
+            return Ok(());
+        }
+        let answer = match task.call_method0(pyo3::intern!(py, "result")) {
+            Ok(value) => respond(py, &self.target, &value, profile),
+            Err(err) => Err(errors::to_problem(py, err, &self.target.label, self.target.debug)),
+        };
+        let _ = reply.send(answer);
+        Ok(())
+    }
+}

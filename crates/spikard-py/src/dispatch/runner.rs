@@ -1,0 +1,96 @@
+//! The dispatcher thread: it holds the GIL, runs the server's asyncio event loop
+//! (`spikard._loop.run`), and drains the job queue whenever the loop wakes for it.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use crossbeam_channel::Receiver;
+use pyo3::prelude::*;
+
+use super::{Wake, Work, call};
+use crate::profile::Profile;
+
+/// The loop's callback for the queue's eventfd.
+#[pyclass(frozen, module = "spikard._spikard")]
+pub struct Drain {
+    receiver: Receiver<Work>,
+    pub(super) wake: Arc<Wake>,
+    pub(super) profile: Option<Arc<Profile>>,
+    /// Tasks of suspended `async def` handlers, by cancel key. Touched only with the GIL.
+    pub(super) tasks: Mutex<HashMap<u64, Py<PyAny>>>,
+}
+
+#[pymethods]
+impl Drain {
+    /// Runs every queued job (request batching); returns false once the server is closed.
+    fn __call__(slf: &Bound<'_, Self>, py: Python<'_>) -> bool {
+        let this = slf.get();
+        this.wake.reset();
+        let mut batch = 0;
+        loop {
+            while let Ok(work) = this.receiver.try_recv() {
+                match work {
+                    Work::Call(job) => {
+                        call::run(py, slf, *job);
+                        batch += 1;
+                    }
+                    Work::Cancel(key) => this.cancel(py, key),
+                }
+            }
+            if this.wake.is_closed() {
+                break;
+            }
+            // Going idle: arm the wake, then look once more, so a job queued in between
+            // is not left waiting for the next one.
+            this.wake.arm();
+            if this.receiver.is_empty() || !this.wake.disarm() {
+                break;
+            }
+        }
+        if let Some(profile) = &this.profile
+            && batch > 0
+        {
+            profile.record_batch(batch);
+        }
+        !this.wake.is_closed()
+    }
+}
+
+impl Drain {
+    fn cancel(&self, py: Python<'_>, key: u64) {
+        let task = self.tasks.lock().ok().and_then(|mut tasks| tasks.remove(&key));
+        if let Some(task) = task
+            && let Err(err) = task.bind(py).call_method0("cancel")
+        {
+            log::error!("could not cancel a handler task: {err}");
+        }
+    }
+}
+
+/// Starts the dispatcher thread; it returns once `wake` is closed and the loop has stopped.
+pub fn spawn_dispatcher(
+    receiver: Receiver<Work>,
+    wake: Arc<Wake>,
+    profile: Option<Arc<Profile>>,
+) -> std::io::Result<JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("spikard-dispatch".into())
+        .spawn(move || {
+            Python::attach(|py| {
+                let fd = wake.raw_fd();
+                let drain = Drain {
+                    receiver,
+                    wake,
+                    profile,
+                    tasks: Mutex::new(HashMap::new()),
+                };
+                let ran = Bound::new(py, drain)
+                    .and_then(|drain| py.import("spikard._loop")?.call_method1("run", (fd, drain)).map(drop));
+                if let Err(err) = ran {
+                    log::error!("the dispatcher's event loop failed: {err}");
+                    err.print(py);
+                }
+            })
+        })
+}

@@ -1,0 +1,63 @@
+"""The event loop the dispatcher thread runs (uvloop when installed), and the shim that
+lets a task continue a coroutine the dispatcher already stepped once."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import types
+from collections.abc import Callable, Generator
+from typing import Any
+
+
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    try:
+        import uvloop  # type: ignore[import-not-found]
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()  # type: ignore[no-any-return]
+
+
+def run(fd: int, drain: Callable[[], bool]) -> None:
+    """Serve the queue behind eventfd `fd` until `drain` reports the server closed."""
+    loop = new_event_loop()
+    asyncio.set_event_loop(loop)
+
+    def ready() -> None:
+        if not drain():
+            loop.stop()
+
+    loop.add_reader(fd, ready)
+    loop.call_soon(ready)
+    try:
+        loop.run_forever()
+    finally:
+        loop.remove_reader(fd)
+        pending = asyncio.all_tasks(loop)
+        for task in pending:
+            task.cancel()
+        with contextlib.suppress(Exception):
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        asyncio.set_event_loop(None)
+        loop.close()
+
+
+@types.coroutine
+def resume(coro: Any, yielded: Any) -> Generator[Any, Any, Any]:
+    """Drive `coro` from its first suspension on: `yielded` is what it yielded to the
+    dispatcher's eager step. Values and exceptions the task sends in (cancellation
+    included) are passed on to the coroutine."""
+    while True:
+        try:
+            sent = yield yielded
+        except BaseException as exc:
+            try:
+                yielded = coro.throw(exc)
+            except StopIteration as stop:
+                return stop.value
+        else:
+            try:
+                yielded = coro.send(sent)
+            except StopIteration as stop:
+                return stop.value
