@@ -49,7 +49,7 @@ bench: bench-build
 bench-peers: bench-build
 	tools/install-peers.sh
 	$(BENCH) run --targets spikard-python,spikard-rust,rust-baseline,fastapi,starlette,robyn,granian \
-		--workloads json-small,path-simple,query-few \
+		--workloads json-small,async-json-small,path-simple,query-few \
 		--output results/latest.json --html results/latest.html
 
 # Micro-benchmarks: Spikard's JSON converters against orjson (pytest-benchmark) and the

@@ -136,10 +136,13 @@ fn record(
         Ok(replicates) => {
             let metrics = Metrics::aggregate(&replicates);
             if let Some(m) = &metrics {
-                bar.println(format!(
-                    "{target:>16} {workload:<14} {:>10.0} req/s  p99 {:.2} ms",
-                    m.requests_per_sec, m.latency_ms.p99
-                ));
+                say(
+                    bar,
+                    format!(
+                        "{target:>16} {workload:<16} {:>10.0} req/s  p99 {:.2} ms",
+                        m.requests_per_sec, m.latency_ms.p99
+                    ),
+                );
             }
             TargetWorkload {
                 target,
@@ -151,7 +154,7 @@ fn record(
             }
         }
         Err(error) => {
-            say(bar, format!("{target:>16} {workload:<14} FAILED: {error}"));
+            say(bar, format!("{target:>16} {workload:<16} FAILED: {error}"));
             TargetWorkload {
                 target,
                 workload,
