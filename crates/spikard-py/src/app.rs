@@ -16,7 +16,7 @@ use spikard_core::problem::Source;
 use spikard_core::validate::ParamSpec;
 use spikard_core::{Router, ServerConfig, ServerHandle};
 
-use crate::dispatch::{Arg, BodyKind, BodyPlan, PyHandler, Queue, Slot, Target, Wake, Work, spawn_dispatcher};
+use crate::dispatch::{Arg, BodyKind, BodyPlan, Pool, PyHandler, Queue, Slot, Target, Wake, Work, spawn_dispatcher};
 use crate::profile::Profile;
 
 /// Where profile mode answers its snapshot.
@@ -43,6 +43,7 @@ struct RouteDesc {
     params: Vec<ParamDesc>,
     status_code: u16,
     is_async: bool,
+    blocking: bool,
 }
 
 enum State {
@@ -66,12 +67,14 @@ pub struct Server {
     profile: Option<Arc<Profile>>,
     /// Wakes (and, at the end, stops) the dispatcher's event loop.
     wake: Arc<Wake>,
+    /// Threads of the pool that runs `blocking=True` handlers.
+    blocking_threads: usize,
 }
 
 #[pymethods]
 impl Server {
     #[new]
-    #[pyo3(signature = (routes, *, host = "127.0.0.1", port = 8000, body_limit = 10 * 1024 * 1024, shutdown_timeout = 10.0, workers = 0, debug = false, profile = false))]
+    #[pyo3(signature = (routes, *, host = "127.0.0.1", port = 8000, body_limit = 10 * 1024 * 1024, shutdown_timeout = 10.0, workers = 0, debug = false, profile = false, blocking_threads = 8, blocking_queue = 64))]
     #[allow(clippy::too_many_arguments)] // a Python signature: one keyword per option
     fn new(
         py: Python<'_>,
@@ -83,7 +86,13 @@ impl Server {
         workers: usize,
         debug: bool,
         profile: bool,
+        blocking_threads: usize,
+        blocking_queue: usize,
     ) -> PyResult<Self> {
+        if blocking_threads == 0 {
+            return Err(PyValueError::new_err("blocking_threads must be at least 1"));
+        }
+        let pool = Arc::new(Pool::new(blocking_threads + blocking_queue));
         let addr = resolve(host, port)?;
         let shutdown_timeout = Duration::try_from_secs_f64(shutdown_timeout)
             .map_err(|_| PyValueError::new_err("shutdown_timeout must be a non-negative number of seconds"))?;
@@ -108,7 +117,14 @@ impl Server {
                 .map_err(|e| PyValueError::new_err(e.to_string()))?;
         }
         for route in routes {
-            let handler = Arc::new(compile(py, &route, debug, profile.clone(), sender.clone())?);
+            let handler = Arc::new(compile(
+                py,
+                &route,
+                debug,
+                profile.clone(),
+                Arc::clone(&pool),
+                sender.clone(),
+            )?);
             for method in &route.methods {
                 let method = Method::from_bytes(method.as_bytes())
                     .map_err(|_| PyValueError::new_err(format!("invalid HTTP method {method:?} for {}", route.path)))?;
@@ -122,6 +138,7 @@ impl Server {
             state: Mutex::new(State::Ready { router, queue }),
             profile,
             wake,
+            blocking_threads,
         })
     }
 
@@ -134,8 +151,13 @@ impl Server {
         let State::Ready { router, queue } = std::mem::replace(&mut *state, State::Done) else {
             return Err(PyRuntimeError::new_err("this server has already been started"));
         };
-        let dispatcher = spawn_dispatcher(queue, Arc::clone(&self.wake), self.profile.clone())
-            .map_err(|e| PyOSError::new_err(e.to_string()))?;
+        let dispatcher = spawn_dispatcher(
+            queue,
+            Arc::clone(&self.wake),
+            self.profile.clone(),
+            self.blocking_threads,
+        )
+        .map_err(|e| PyOSError::new_err(e.to_string()))?;
         let config = self.config.clone();
         let handle = match py.detach(|| spikard_core::spawn(router, config)) {
             Ok(handle) => handle,
@@ -185,8 +207,13 @@ impl Server {
                 _ => return Err(PyRuntimeError::new_err("this server has already been started")),
             }
         };
-        let dispatcher = spawn_dispatcher(queue, Arc::clone(&self.wake), self.profile.clone())
-            .map_err(|e| PyOSError::new_err(e.to_string()))?;
+        let dispatcher = spawn_dispatcher(
+            queue,
+            Arc::clone(&self.wake),
+            self.profile.clone(),
+            self.blocking_threads,
+        )
+        .map_err(|e| PyOSError::new_err(e.to_string()))?;
         let config = self.config.clone();
         let wake = Arc::clone(&self.wake);
         py.detach(move || -> std::io::Result<()> {
@@ -227,6 +254,7 @@ fn compile(
     route: &RouteDesc,
     debug: bool,
     profile: Option<Arc<Profile>>,
+    pool: Arc<Pool>,
     queue: Queue,
 ) -> PyResult<PyHandler> {
     let label = format!("{} {}", route.methods.join(","), route.path);
@@ -300,6 +328,7 @@ fn compile(
         debug,
         size_hint: Default::default(),
         is_async: route.is_async,
+        blocking: route.blocking,
     };
     Ok(PyHandler {
         target: Arc::new(target),
@@ -308,6 +337,7 @@ fn compile(
         wants_request,
         queue,
         profile,
+        pool,
     })
 }
 

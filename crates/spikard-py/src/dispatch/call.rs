@@ -15,7 +15,7 @@ use spikard_core::{HandlerResult, Problem, Request};
 use tokio::sync::oneshot;
 
 use super::runner::Drain;
-use super::{Job, Slot, Target};
+use super::{Job, Permit, Slot, Target};
 use crate::profile::{Phase, Profile};
 use crate::to_python::{self, JsonBody};
 use crate::{errors, from_python, request::PyRequest};
@@ -32,29 +32,41 @@ pub fn run(py: Python<'_>, drain: &Bound<'_, Drain>, job: Job) {
         reply,
         queued,
         cancel_key,
+        permit,
     } = job;
     let profile = drain.get().profile.as_deref();
     if let (Some(profile), Some(queued)) = (profile, queued) {
         profile.record(Phase::QueueWait, queued.elapsed());
     }
-    let mut reply = Some(reply);
+    let (mut reply, mut permit) = (Some(reply), permit);
     let answer = catch_unwind(AssertUnwindSafe(|| {
-        let returned = call(py, &target, &values, body.as_ref(), request, profile);
-        let returned = match returned {
+        // For handlers that finish later: answers when their task or future completes.
+        let mut responder = || Responder {
+            reply: Mutex::new(reply.take()),
+            target: Arc::clone(&target),
+            drain: drain.clone().unbind(),
+            cancel_key,
+            suspended: profile.map(|_| Instant::now()),
+            permit: Mutex::new(permit.take()),
+        };
+        let kwargs = arguments(py, &target, &values, body.as_ref(), request, profile);
+        let later = |watched: PyResult<()>| {
+            watched
+                .err()
+                .map(|err| Err(errors::to_problem(py, err, &target.label, target.debug)))
+        };
+        if target.blocking {
+            // Runs on the blocking pool while the loop serves other requests.
+            let submitted = kwargs.and_then(|kwargs| submit_blocking(py, &target, kwargs));
+            return later(submitted.and_then(|future| watch(py, drain, future, responder(), cancel_key)));
+        }
+        let returned = match kwargs.and_then(|kwargs| call(py, &target, &kwargs, profile)) {
             Ok(value) if target.is_async => match step(py, &value) {
                 Step::Done(result) => Ok(result),
                 Step::Raised(err) => Err(err),
                 Step::Suspended(yielded) => {
-                    let responder = Responder {
-                        reply: Mutex::new(reply.take()),
-                        target: Arc::clone(&target),
-                        drain: drain.clone().unbind(),
-                        cancel_key,
-                        suspended: profile.map(|_| Instant::now()),
-                    };
-                    return suspend(py, drain, value, yielded, responder, cancel_key)
-                        .err()
-                        .map(|err| Err(errors::to_problem(py, err, &target.label, target.debug)));
+                    let task = resume(py, value, yielded);
+                    return later(task.and_then(|task| watch(py, drain, task, responder(), cancel_key)));
                 }
             },
             other => other,
@@ -74,15 +86,15 @@ pub fn run(py: Python<'_>, drain: &Bound<'_, Drain>, job: Job) {
     }
 }
 
-/// Builds the keyword arguments and calls the handler.
-fn call<'py>(
+/// The handler's keyword arguments as Python objects (timed as `convert`).
+fn arguments<'py>(
     py: Python<'py>,
     target: &Target,
     values: &[ParamValue],
     body: Option<&JsonBody>,
     request: Option<Request>,
     profile: Option<&Profile>,
-) -> PyResult<Bound<'py, PyAny>> {
+) -> PyResult<Bound<'py, PyDict>> {
     let started = profile.map(|_| Instant::now());
     let kwargs = PyDict::new(py);
     let mut request = request;
@@ -101,16 +113,38 @@ fn call<'py>(
             (None, None) => kwargs.set_item(arg.name.bind(py), py.None())?,
         }
     }
-    let converted = profile.map(|p| {
-        let now = Instant::now();
-        p.record(Phase::Convert, now - started.unwrap_or(now));
-        now
-    });
-    let returned = target.handler.bind(py).call((), Some(&kwargs));
-    if let (Some(p), Some(since)) = (profile, converted) {
-        p.record(Phase::Handler, since.elapsed());
+    if let (Some(p), Some(started)) = (profile, started) {
+        p.record(Phase::Convert, started.elapsed());
+    }
+    Ok(kwargs)
+}
+
+/// Calls the handler on this thread (timed as `handler`).
+fn call<'py>(
+    py: Python<'py>,
+    target: &Target,
+    kwargs: &Bound<'py, PyDict>,
+    profile: Option<&Profile>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let started = profile.map(|_| Instant::now());
+    let returned = target.handler.bind(py).call((), Some(kwargs));
+    if let (Some(p), Some(started)) = (profile, started) {
+        p.record(Phase::Handler, started.elapsed());
     }
     returned
+}
+
+/// Starts a `blocking=True` handler on the loop's executor (the bounded blocking pool),
+/// returning its asyncio future.
+fn submit_blocking<'py>(py: Python<'py>, target: &Target, kwargs: Bound<'py, PyDict>) -> PyResult<Bound<'py, PyAny>> {
+    static PARTIAL: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let partial = PARTIAL.import(py, "functools", "partial")?;
+    let call = partial.call((target.handler.bind(py),), Some(&kwargs))?;
+    running_loop(py)?.call_method1(pyo3::intern!(py, "run_in_executor"), (py.None(), call))
+}
+
+fn running_loop(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    GET_RUNNING_LOOP.import(py, "asyncio", "get_running_loop")?.call0()
 }
 
 /// Encodes a handler's return value (timed as `serialize`).
@@ -146,27 +180,28 @@ fn step<'py>(py: Python<'py>, coro: &Bound<'py, PyAny>) -> Step<'py> {
     }
 }
 
-/// Hands a suspended coroutine to the loop as a task (`spikard._loop.resume` drives it
-/// from where the eager step stopped); `responder` answers when it completes.
-fn suspend(
+/// A suspended coroutine as a task on the loop: `spikard._loop.resume` drives it on from
+/// where the eager step stopped.
+fn resume<'py>(py: Python<'py>, coro: Bound<'py, PyAny>, yielded: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let resumed = RESUME.import(py, "spikard._loop", "resume")?.call1((coro, yielded))?;
+    running_loop(py)?.call_method1(pyo3::intern!(py, "create_task"), (resumed,))
+}
+
+/// Answers through `responder` when `future` (a task or an executor future) completes; a
+/// disconnecting client cancels it by `cancel_key`.
+fn watch(
     py: Python<'_>,
     drain: &Bound<'_, Drain>,
-    coro: Bound<'_, PyAny>,
-    yielded: Bound<'_, PyAny>,
+    future: Bound<'_, PyAny>,
     responder: Responder,
     cancel_key: Option<u64>,
 ) -> PyResult<()> {
-    let resume = RESUME.import(py, "spikard._loop", "resume")?;
-    let get_loop = GET_RUNNING_LOOP.import(py, "asyncio", "get_running_loop")?;
-    let task = get_loop
-        .call0()?
-        .call_method1(pyo3::intern!(py, "create_task"), (resume.call1((coro, yielded))?,))?;
     if let Some(key) = cancel_key
         && let Ok(mut tasks) = drain.get().tasks.lock()
     {
-        tasks.insert(key, task.clone().unbind());
+        tasks.insert(key, future.clone().unbind());
     }
-    task.call_method1(pyo3::intern!(py, "add_done_callback"), (Bound::new(py, responder)?,))?;
+    future.call_method1(pyo3::intern!(py, "add_done_callback"), (Bound::new(py, responder)?,))?;
     Ok(())
 }
 
@@ -178,6 +213,8 @@ pub struct Responder {
     drain: Py<Drain>,
     cancel_key: Option<u64>,
     suspended: Option<Instant>,
+    /// A blocking handler's place in the pool, given back once it has answered.
+    permit: Mutex<Option<Permit>>,
 }
 
 #[pymethods]
@@ -205,6 +242,7 @@ impl Responder {
             Err(err) => Err(errors::to_problem(py, err, &self.target.label, self.target.debug)),
         };
         let _ = reply.send(answer);
+        drop(self.permit.lock().ok().and_then(|mut p| p.take()));
         Ok(())
     }
 }

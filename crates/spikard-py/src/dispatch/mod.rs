@@ -13,6 +13,7 @@ pub use queue::{Queue, Wake, Work};
 pub use runner::spawn_dispatcher;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use http::StatusCode;
@@ -67,6 +68,58 @@ pub struct Target {
     pub size_hint: from_python::SizeHint,
     /// An `async def` handler: its call returns a coroutine to drive.
     pub is_async: bool,
+    /// A `blocking=True` handler: it runs on the blocking pool, not the dispatcher.
+    pub blocking: bool,
+}
+
+/// Admission to the blocking pool: at most `limit` blocking requests running or waiting
+/// for a thread; past that, requests are refused with 503 and `Retry-After`.
+#[derive(Debug)]
+pub struct Pool {
+    limit: usize,
+    taken: Arc<AtomicUsize>,
+}
+
+/// A place in the blocking pool, returned on drop.
+#[derive(Debug)]
+pub struct Permit(Arc<AtomicUsize>);
+
+impl Pool {
+    pub fn new(limit: usize) -> Pool {
+        Pool {
+            limit,
+            taken: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    fn acquire(&self) -> Result<Permit, Problem> {
+        let admitted = self
+            .taken
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < self.limit).then_some(n + 1)
+            })
+            .is_ok();
+        if admitted {
+            Ok(Permit(Arc::clone(&self.taken)))
+        } else {
+            Err(Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "service-unavailable",
+                "Service Unavailable",
+            )
+            .with_detail(format!(
+                "All {} places for blocking work are taken; retry shortly",
+                self.limit
+            ))
+            .with_header("retry-after", "1"))
+        }
+    }
+}
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// A route's endpoint: the extraction plan computed at startup, and the queue to Python.
@@ -78,6 +131,8 @@ pub struct PyHandler {
     pub queue: Queue,
     /// Phase timings, in profile mode only.
     pub profile: Option<Arc<Profile>>,
+    /// Admission to the blocking pool (shared by all routes of the server).
+    pub pool: Arc<Pool>,
 }
 
 /// A request whose arguments are extracted and valid, waiting for the GIL.
@@ -89,8 +144,10 @@ pub struct Job {
     reply: oneshot::Sender<HandlerResult>,
     /// When the job was queued, in profile mode.
     queued: Option<Instant>,
-    /// For `async def` handlers: the key a disconnecting client cancels its task by.
+    /// For `async def` and blocking handlers: the key a disconnecting client cancels by.
     cancel_key: Option<u64>,
+    /// For blocking handlers: the place taken in the pool.
+    permit: Option<Permit>,
 }
 
 impl Handler for PyHandler {
@@ -137,7 +194,12 @@ impl PyHandler {
             }
             now
         });
-        let cancel_key = self.target.is_async.then(queue::next_cancel_key);
+        let permit = if self.target.blocking {
+            Some(self.pool.acquire()?)
+        } else {
+            None
+        };
+        let cancel_key = (self.target.is_async || self.target.blocking).then(queue::next_cancel_key);
         let job = Job {
             target: Arc::clone(&self.target),
             values,
@@ -146,6 +208,7 @@ impl PyHandler {
             reply,
             queued,
             cancel_key,
+            permit,
         };
         self.queue.send(Work::Call(Box::new(job))).map_err(|_| {
             Problem::new(

@@ -73,6 +73,7 @@ pub fn spawn_dispatcher(
     receiver: Receiver<Work>,
     wake: Arc<Wake>,
     profile: Option<Arc<Profile>>,
+    blocking_threads: usize,
 ) -> std::io::Result<JoinHandle<()>> {
     std::thread::Builder::new()
         .name("spikard-dispatch".into())
@@ -85,8 +86,11 @@ pub fn spawn_dispatcher(
                     profile,
                     tasks: Mutex::new(HashMap::new()),
                 };
-                let ran = Bound::new(py, drain)
-                    .and_then(|drain| py.import("spikard._loop")?.call_method1("run", (fd, drain)).map(drop));
+                let ran = Bound::new(py, drain).and_then(|drain| {
+                    py.import("spikard._loop")?
+                        .call_method1("run", (fd, drain, blocking_threads))
+                        .map(drop)
+                });
                 if let Err(err) = ran {
                     log::error!("the dispatcher's event loop failed: {err}");
                     err.print(py);

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import types
 from collections.abc import Callable, Generator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 
@@ -18,10 +19,14 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
     return uvloop.new_event_loop()  # type: ignore[no-any-return]
 
 
-def run(fd: int, drain: Callable[[], bool]) -> None:
-    """Serve the queue behind eventfd `fd` until `drain` reports the server closed."""
+def run(fd: int, drain: Callable[[], bool], blocking_threads: int) -> None:
+    """Serve the queue behind eventfd `fd` until `drain` reports the server closed.
+    `blocking=True` handlers run on the loop's default executor, a pool of
+    `blocking_threads` threads."""
     loop = new_event_loop()
     asyncio.set_event_loop(loop)
+    pool = ThreadPoolExecutor(max_workers=blocking_threads, thread_name_prefix="spikard-blocking")
+    loop.set_default_executor(pool)
 
     def ready() -> None:
         if not drain():
@@ -41,6 +46,7 @@ def run(fd: int, drain: Callable[[], bool]) -> None:
             loop.run_until_complete(loop.shutdown_asyncgens())
         asyncio.set_event_loop(None)
         loop.close()
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 @types.coroutine

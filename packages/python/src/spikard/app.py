@@ -27,6 +27,7 @@ class Route:
     params: list[ParamDesc]
     status_code: int
     is_async: bool
+    blocking: bool
 
 
 class Spikard:
@@ -45,9 +46,15 @@ class Spikard:
         body_limit: int = 10 * 1024 * 1024,
         shutdown_timeout: float = 10.0,
         profile: bool | None = None,
+        blocking_threads: int = 8,
+        blocking_queue: int = 64,
     ) -> None:
         """`profile` turns on per-request phase timings at `GET /__spikard/profile`
-        (default: on when the environment has `SPIKARD_PROFILE=1`)."""
+        (default: on when the environment has `SPIKARD_PROFILE=1`). Handlers registered with
+        `blocking=True` run on a pool of `blocking_threads` threads; past that many running
+        plus `blocking_queue` waiting, their requests are answered 503 with `Retry-After`."""
+        self.blocking_threads = blocking_threads
+        self.blocking_queue = blocking_queue
         self.debug = debug
         self.profile = os.environ.get("SPIKARD_PROFILE") == "1" if profile is None else profile
         self.body_limit = body_limit
@@ -55,9 +62,17 @@ class Spikard:
         self.routes: list[Route] = []
 
     def route(
-        self, path: str, methods: Iterable[str] = ("GET",), *, status_code: int = 200
+        self,
+        path: str,
+        methods: Iterable[str] = ("GET",),
+        *,
+        status_code: int = 200,
+        blocking: bool = False,
     ) -> Callable[[F], F]:
-        """Register the decorated function for `methods` on `path` (`/users/{id}`)."""
+        """Register the decorated function for `methods` on `path` (`/users/{id}`).
+
+        `blocking=True` runs a `def` handler that blocks (sleeps, waits on I/O, computes for
+        long) on the blocking pool, so it stalls no other request."""
         methods = [m.upper() for m in methods]
         for m in methods:
             if m not in _METHODS:
@@ -67,31 +82,33 @@ class Spikard:
             label = f"{','.join(methods)} {path}"
             params = analyze(label, path, func)
             is_async = inspect.iscoroutinefunction(func)
-            self.routes.append(Route(methods, path, func, params, status_code, is_async))
+            if blocking and is_async:
+                raise TypeError(f"route {label}: blocking=True is for `def` handlers, not `async def`")
+            self.routes.append(Route(methods, path, func, params, status_code, is_async, blocking))
             return func
 
         return register
 
-    def get(self, path: str, *, status_code: int = 200) -> Callable[[F], F]:
-        return self.route(path, ["GET"], status_code=status_code)
+    def get(self, path: str, *, status_code: int = 200, blocking: bool = False) -> Callable[[F], F]:
+        return self.route(path, ["GET"], status_code=status_code, blocking=blocking)
 
-    def post(self, path: str, *, status_code: int = 200) -> Callable[[F], F]:
-        return self.route(path, ["POST"], status_code=status_code)
+    def post(self, path: str, *, status_code: int = 200, blocking: bool = False) -> Callable[[F], F]:
+        return self.route(path, ["POST"], status_code=status_code, blocking=blocking)
 
-    def put(self, path: str, *, status_code: int = 200) -> Callable[[F], F]:
-        return self.route(path, ["PUT"], status_code=status_code)
+    def put(self, path: str, *, status_code: int = 200, blocking: bool = False) -> Callable[[F], F]:
+        return self.route(path, ["PUT"], status_code=status_code, blocking=blocking)
 
-    def patch(self, path: str, *, status_code: int = 200) -> Callable[[F], F]:
-        return self.route(path, ["PATCH"], status_code=status_code)
+    def patch(self, path: str, *, status_code: int = 200, blocking: bool = False) -> Callable[[F], F]:
+        return self.route(path, ["PATCH"], status_code=status_code, blocking=blocking)
 
-    def delete(self, path: str, *, status_code: int = 200) -> Callable[[F], F]:
-        return self.route(path, ["DELETE"], status_code=status_code)
+    def delete(self, path: str, *, status_code: int = 200, blocking: bool = False) -> Callable[[F], F]:
+        return self.route(path, ["DELETE"], status_code=status_code, blocking=blocking)
 
-    def head(self, path: str, *, status_code: int = 200) -> Callable[[F], F]:
-        return self.route(path, ["HEAD"], status_code=status_code)
+    def head(self, path: str, *, status_code: int = 200, blocking: bool = False) -> Callable[[F], F]:
+        return self.route(path, ["HEAD"], status_code=status_code, blocking=blocking)
 
-    def options(self, path: str, *, status_code: int = 200) -> Callable[[F], F]:
-        return self.route(path, ["OPTIONS"], status_code=status_code)
+    def options(self, path: str, *, status_code: int = 200, blocking: bool = False) -> Callable[[F], F]:
+        return self.route(path, ["OPTIONS"], status_code=status_code, blocking=blocking)
 
     def build_server(self, host: str = "127.0.0.1", port: int = 8000) -> _spikard.Server:
         """Compile the routes into a native server (validating every route) without serving."""
@@ -103,6 +120,8 @@ class Spikard:
             shutdown_timeout=self.shutdown_timeout,
             debug=self.debug,
             profile=self.profile,
+            blocking_threads=self.blocking_threads,
+            blocking_queue=self.blocking_queue,
         )
 
     def run(self, host: str = "127.0.0.1", port: int = 8000) -> None:
