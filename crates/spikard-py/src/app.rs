@@ -144,20 +144,7 @@ impl Server {
 
     /// Serves on a background thread; returns the bound `(host, port)` once it accepts.
     fn start(&self, py: Python<'_>) -> PyResult<(String, u16)> {
-        let mut state = self
-            .state
-            .lock()
-            .map_err(|_| PyRuntimeError::new_err("server state poisoned"))?;
-        let State::Ready { router, queue } = std::mem::replace(&mut *state, State::Done) else {
-            return Err(PyRuntimeError::new_err("this server has already been started"));
-        };
-        let dispatcher = spawn_dispatcher(
-            queue,
-            Arc::clone(&self.wake),
-            self.profile.clone(),
-            self.blocking_threads,
-        )
-        .map_err(|e| PyOSError::new_err(e.to_string()))?;
+        let (router, dispatcher) = self.launch()?;
         let config = self.config.clone();
         let handle = match py.detach(|| spikard_core::spawn(router, config)) {
             Ok(handle) => handle,
@@ -169,16 +156,13 @@ impl Server {
             }
         };
         let addr = handle.addr();
-        *state = State::Running { handle, dispatcher };
+        *self.lock()? = State::Running { handle, dispatcher };
         Ok((addr.ip().to_string(), addr.port()))
     }
 
     /// Stops a server started with `start`: drains in-flight requests, then returns.
     fn stop(&self, py: Python<'_>) -> PyResult<()> {
-        let mut state = self
-            .state
-            .lock()
-            .map_err(|_| PyRuntimeError::new_err("server state poisoned"))?;
+        let mut state = self.lock()?;
         if let State::Running { handle, dispatcher } = std::mem::replace(&mut *state, State::Done) {
             // The drain needs the dispatcher, and the dispatcher needs the GIL: let go of it.
             let wake = Arc::clone(&self.wake);
@@ -197,23 +181,7 @@ impl Server {
 
     /// Serves in this thread until SIGINT or SIGTERM, then drains and returns.
     fn serve(&self, py: Python<'_>) -> PyResult<()> {
-        let (router, queue) = {
-            let mut state = self
-                .state
-                .lock()
-                .map_err(|_| PyRuntimeError::new_err("server state poisoned"))?;
-            match std::mem::replace(&mut *state, State::Done) {
-                State::Ready { router, queue } => (router, queue),
-                _ => return Err(PyRuntimeError::new_err("this server has already been started")),
-            }
-        };
-        let dispatcher = spawn_dispatcher(
-            queue,
-            Arc::clone(&self.wake),
-            self.profile.clone(),
-            self.blocking_threads,
-        )
-        .map_err(|e| PyOSError::new_err(e.to_string()))?;
+        let (router, dispatcher) = self.launch()?;
         let config = self.config.clone();
         let wake = Arc::clone(&self.wake);
         py.detach(move || -> std::io::Result<()> {
@@ -236,6 +204,29 @@ impl Server {
             served
         })
         .map_err(|e| PyOSError::new_err(e.to_string()))
+    }
+}
+
+impl Server {
+    fn lock(&self) -> PyResult<std::sync::MutexGuard<'_, State>> {
+        self.state
+            .lock()
+            .map_err(|_| PyRuntimeError::new_err("server state poisoned"))
+    }
+
+    /// Takes the compiled routes (a server serves once) and starts the dispatcher for them.
+    fn launch(&self) -> PyResult<(Router, JoinHandle<()>)> {
+        let State::Ready { router, queue } = std::mem::replace(&mut *self.lock()?, State::Done) else {
+            return Err(PyRuntimeError::new_err("this server has already been started"));
+        };
+        let dispatcher = spawn_dispatcher(
+            queue,
+            Arc::clone(&self.wake),
+            self.profile.clone(),
+            self.blocking_threads,
+        )
+        .map_err(|e| PyOSError::new_err(e.to_string()))?;
+        Ok((router, dispatcher))
     }
 }
 
