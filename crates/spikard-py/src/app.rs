@@ -19,6 +19,8 @@ use spikard_core::{Router, ServerConfig, ServerHandle};
 use crate::dispatch::{Arg, BodyKind, BodyPlan, Pool, PyHandler, Queue, Slot, Target, Wake, Work, spawn_dispatcher};
 use crate::profile::Profile;
 
+static STARTUP_ERROR: pyo3::sync::PyOnceLock<Py<pyo3::types::PyType>> = pyo3::sync::PyOnceLock::new();
+
 /// Where profile mode answers its snapshot.
 const PROFILE_PATH: &str = "/__spikard/profile";
 
@@ -69,12 +71,14 @@ pub struct Server {
     wake: Arc<Wake>,
     /// Threads of the pool that runs `blocking=True` handlers.
     blocking_threads: usize,
+    /// The app's startup and shutdown (`spikard.lifespan.Lifespan`), or None.
+    lifespan: Py<PyAny>,
 }
 
 #[pymethods]
 impl Server {
     #[new]
-    #[pyo3(signature = (routes, *, host = "127.0.0.1", port = 8000, body_limit = 10 * 1024 * 1024, shutdown_timeout = 10.0, workers = 0, debug = false, profile = false, blocking_threads = 8, blocking_queue = 64))]
+    #[pyo3(signature = (routes, *, host = "127.0.0.1", port = 8000, body_limit = 10 * 1024 * 1024, shutdown_timeout = 10.0, workers = 0, debug = false, profile = false, blocking_threads = 8, blocking_queue = 64, lifespan = None))]
     #[allow(clippy::too_many_arguments)] // a Python signature: one keyword per option
     fn new(
         py: Python<'_>,
@@ -88,6 +92,7 @@ impl Server {
         profile: bool,
         blocking_threads: usize,
         blocking_queue: usize,
+        lifespan: Option<Py<PyAny>>,
     ) -> PyResult<Self> {
         if blocking_threads == 0 {
             return Err(PyValueError::new_err("blocking_threads must be at least 1"));
@@ -139,12 +144,13 @@ impl Server {
             profile,
             wake,
             blocking_threads,
+            lifespan: lifespan.unwrap_or_else(|| py.None()),
         })
     }
 
     /// Serves on a background thread; returns the bound `(host, port)` once it accepts.
     fn start(&self, py: Python<'_>) -> PyResult<(String, u16)> {
-        let (router, dispatcher) = self.launch()?;
+        let (router, dispatcher) = self.launch(py)?;
         let config = self.config.clone();
         let handle = match py.detach(|| spikard_core::spawn(router, config)) {
             Ok(handle) => handle,
@@ -181,7 +187,7 @@ impl Server {
 
     /// Serves in this thread until SIGINT or SIGTERM, then drains and returns.
     fn serve(&self, py: Python<'_>) -> PyResult<()> {
-        let (router, dispatcher) = self.launch()?;
+        let (router, dispatcher) = self.launch(py)?;
         let config = self.config.clone();
         let wake = Arc::clone(&self.wake);
         py.detach(move || -> std::io::Result<()> {
@@ -214,19 +220,34 @@ impl Server {
             .map_err(|_| PyRuntimeError::new_err("server state poisoned"))
     }
 
-    /// Takes the compiled routes (a server serves once) and starts the dispatcher for them.
-    fn launch(&self) -> PyResult<(Router, JoinHandle<()>)> {
+    /// Takes the compiled routes (a server serves once), starts the dispatcher for them and
+    /// waits for the app's startup to finish: nothing is accepted before it has.
+    fn launch(&self, py: Python<'_>) -> PyResult<(Router, JoinHandle<()>)> {
         let State::Ready { router, queue } = std::mem::replace(&mut *self.lock()?, State::Done) else {
             return Err(PyRuntimeError::new_err("this server has already been started"));
         };
-        let dispatcher = spawn_dispatcher(
+        let lifespan = self.lifespan.clone_ref(py);
+        let (dispatcher, started) = spawn_dispatcher(
             queue,
             Arc::clone(&self.wake),
             self.profile.clone(),
             self.blocking_threads,
+            lifespan,
         )
         .map_err(|e| PyOSError::new_err(e.to_string()))?;
-        Ok((router, dispatcher))
+        let outcome = py.detach(move || started.recv());
+        if let Ok(None) = outcome {
+            return Ok((router, dispatcher));
+        }
+        let _ = py.detach(|| dispatcher.join());
+        let why = match outcome {
+            Ok(Some(traceback)) => traceback,
+            _ => "the dispatcher stopped before reporting (see the log above)".to_owned(),
+        };
+        let error = STARTUP_ERROR.import(py, "spikard.exceptions", "StartupError")?;
+        Err(PyErr::from_value(
+            error.call1((format!("application startup failed:\n{why}"),))?,
+        ))
     }
 }
 

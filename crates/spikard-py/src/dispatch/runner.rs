@@ -68,14 +68,31 @@ impl Drain {
     }
 }
 
-/// Starts the dispatcher thread; it returns once `wake` is closed and the loop has stopped.
+/// Reports the outcome of the app's startup from the loop: `None`, or why it failed.
+#[pyclass(frozen, module = "spikard._spikard")]
+struct Started(Mutex<Option<std::sync::mpsc::Sender<Option<String>>>>);
+
+#[pymethods]
+impl Started {
+    #[pyo3(signature = (failure))]
+    fn __call__(&self, failure: Option<String>) {
+        if let Some(tx) = self.0.lock().ok().and_then(|mut tx| tx.take()) {
+            let _ = tx.send(failure);
+        }
+    }
+}
+
+/// Starts the dispatcher thread: it runs the app's startup, serves until `wake` is closed,
+/// then runs its shutdown. Returns the thread and the startup outcome to wait for.
 pub fn spawn_dispatcher(
     receiver: Receiver<Work>,
     wake: Arc<Wake>,
     profile: Option<Arc<Profile>>,
     blocking_threads: usize,
-) -> std::io::Result<JoinHandle<()>> {
-    std::thread::Builder::new()
+    lifespan: Py<PyAny>,
+) -> std::io::Result<(JoinHandle<()>, std::sync::mpsc::Receiver<Option<String>>)> {
+    let (tx, started) = std::sync::mpsc::channel();
+    let thread = std::thread::Builder::new()
         .name("spikard-dispatch".into())
         .spawn(move || {
             Python::attach(|py| {
@@ -86,15 +103,22 @@ pub fn spawn_dispatcher(
                     profile,
                     tasks: Mutex::new(HashMap::new()),
                 };
-                let ran = Bound::new(py, drain).and_then(|drain| {
-                    py.import("spikard._loop")?
-                        .call_method1("run", (fd, drain, blocking_threads))
-                        .map(drop)
-                });
+                let report = Started(Mutex::new(Some(tx)));
+                let ran = (|| {
+                    let args = (
+                        fd,
+                        Bound::new(py, drain)?,
+                        blocking_threads,
+                        lifespan,
+                        Bound::new(py, report)?,
+                    );
+                    py.import("spikard._loop")?.call_method1("run", args).map(drop)
+                })();
                 if let Err(err) = ran {
                     log::error!("the dispatcher's event loop failed: {err}");
                     err.print(py);
                 }
             })
-        })
+        })?;
+    Ok((thread, started))
 }

@@ -6,7 +6,7 @@ and JSON in both directions run in Rust.
 
 from spikard._spikard import Request, RequestError, __version__
 from spikard.app import Spikard
-from spikard.exceptions import HTTPException
+from spikard.exceptions import HTTPException, StartupError
 from spikard.params import Body, Cookie, Header, Path, Query
 from spikard.responses import Response
 
@@ -21,5 +21,6 @@ __all__ = [
     "RequestError",
     "Response",
     "Spikard",
+    "StartupError",
     "__version__",
 ]

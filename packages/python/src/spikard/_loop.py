@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import traceback
 import types
 from collections.abc import Callable, Generator
 from concurrent.futures import ThreadPoolExecutor
@@ -19,14 +21,31 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
     return uvloop.new_event_loop()  # type: ignore[no-any-return]
 
 
-def run(fd: int, drain: Callable[[], bool], blocking_threads: int) -> None:
-    """Serve the queue behind eventfd `fd` until `drain` reports the server closed.
-    `blocking=True` handlers run on the loop's default executor, a pool of
-    `blocking_threads` threads."""
+def run(
+    fd: int,
+    drain: Callable[[], bool],
+    blocking_threads: int,
+    lifespan: Any,
+    started: Callable[[str | None], None],
+) -> None:
+    """Run `lifespan.startup()`, report it through `started` (None, or why it failed), then
+    serve the queue behind eventfd `fd` until `drain` reports the server closed, and run
+    `lifespan.shutdown()`. `blocking=True` handlers run on the loop's default executor, a
+    pool of `blocking_threads` threads."""
     loop = new_event_loop()
     asyncio.set_event_loop(loop)
     pool = ThreadPoolExecutor(max_workers=blocking_threads, thread_name_prefix="spikard-blocking")
     loop.set_default_executor(pool)
+    if lifespan is None:
+        lifespan = _NoLifespan()
+    try:
+        loop.run_until_complete(lifespan.startup())
+    except BaseException as exc:
+        started("".join(traceback.format_exception(exc)).rstrip())
+        loop.close()
+        pool.shutdown(wait=False, cancel_futures=True)
+        return
+    started(None)
 
     def ready() -> None:
         if not drain():
@@ -43,10 +62,23 @@ def run(fd: int, drain: Callable[[], bool], blocking_threads: int) -> None:
             task.cancel()
         with contextlib.suppress(Exception):
             loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        try:
+            loop.run_until_complete(lifespan.shutdown())
+        except Exception:
+            logging.getLogger("spikard").exception("shutdown hook failed")
+        with contextlib.suppress(Exception):
             loop.run_until_complete(loop.shutdown_asyncgens())
         asyncio.set_event_loop(None)
         loop.close()
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _NoLifespan:
+    async def startup(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
 
 
 @types.coroutine

@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from spikard import _spikard
+from spikard.lifespan import Lifespan, LifespanFactory, State
 from spikard.params import ParamDesc, analyze
 
 F = TypeVar("F", bound=Callable[..., Any])
+H = TypeVar("H", bound=Callable[[], Any])
 
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
@@ -48,6 +50,7 @@ class Spikard:
         profile: bool | None = None,
         blocking_threads: int = 8,
         blocking_queue: int = 64,
+        lifespan: LifespanFactory | None = None,
     ) -> None:
         """`profile` turns on per-request phase timings at `GET /__spikard/profile`
         (default: on when the environment has `SPIKARD_PROFILE=1`). Handlers registered with
@@ -55,6 +58,8 @@ class Spikard:
         plus `blocking_queue` waiting, their requests are answered 503 with `Retry-After`."""
         self.blocking_threads = blocking_threads
         self.blocking_queue = blocking_queue
+        self.state = State()
+        self._lifespan = Lifespan(self, lifespan)
         self.debug = debug
         self.profile = os.environ.get("SPIKARD_PROFILE") == "1" if profile is None else profile
         self.body_limit = body_limit
@@ -89,6 +94,16 @@ class Spikard:
 
         return register
 
+    def on_startup(self, hook: H) -> H:
+        """Run `hook` (sync or async) on the server's loop before the first request."""
+        self._lifespan.startup_hooks.append(hook)
+        return hook
+
+    def on_shutdown(self, hook: H) -> H:
+        """Run `hook` (sync or async) after the last request has drained."""
+        self._lifespan.shutdown_hooks.append(hook)
+        return hook
+
     def get(self, path: str, *, status_code: int = 200, blocking: bool = False) -> Callable[[F], F]:
         return self.route(path, ["GET"], status_code=status_code, blocking=blocking)
 
@@ -122,6 +137,7 @@ class Spikard:
             profile=self.profile,
             blocking_threads=self.blocking_threads,
             blocking_queue=self.blocking_queue,
+            lifespan=self._lifespan,
         )
 
     def run(self, host: str = "127.0.0.1", port: int = 8000) -> None:

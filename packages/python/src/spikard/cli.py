@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from spikard.app import Spikard
+from spikard.exceptions import StartupError
 
 
 def load_app(target: str, app_dir: str | None = None) -> Spikard:
@@ -47,5 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--app-dir", default=None, help="directory to import the module from")
     args = parser.parse_args(argv)
     app = load_app(args.target, args.app_dir)
-    app.run(host=args.host, port=args.port)
+    try:
+        app.run(host=args.host, port=args.port)
+    except StartupError as exc:
+        print(f"spikard: {exc}", file=sys.stderr)
+        return 3
     return 0

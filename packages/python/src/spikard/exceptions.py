@@ -6,6 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 
+class StartupError(RuntimeError):
+    """The app's startup (an `on_startup` hook or the lifespan) failed; nothing was served."""
+
+
 class HTTPException(Exception):
     """Answer the request with `status_code` and a problem+json body carrying `detail`.
 
