@@ -80,14 +80,14 @@ test-bench: bench-build
 lint: venv
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
-	ruff check $(PKG) workloads tools
-	ruff format --check $(PKG) workloads tools
+	ruff check $(PKG) workloads tools examples
+	ruff format --check $(PKG) workloads tools examples
 	cd $(PKG) && mypy
 
 fmt: venv
 	cargo fmt --all
-	ruff format $(PKG) workloads tools
-	ruff check --fix $(PKG) workloads tools
+	ruff format $(PKG) workloads tools examples
+	ruff check --fix $(PKG) workloads tools examples
 
 serve: build
 	$(PY) -m spikard run workloads/apps/python/app.py:app --host 127.0.0.1 --port 8000
