@@ -297,6 +297,7 @@ fn compile(
                 wants_request = true;
                 Slot::Request
             }
+            "background" => Slot::Background,
             source => {
                 let source = match source {
                     "path" => Source::Path,

@@ -21,6 +21,7 @@ use crate::to_python::{self, JsonBody};
 use crate::{errors, from_python, request::PyRequest};
 
 static RESUME: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static BACKGROUND: PyOnceLock<Py<pyo3::types::PyType>> = PyOnceLock::new();
 static GET_RUNNING_LOOP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 pub fn run(py: Python<'_>, drain: &Bound<'_, Drain>, job: Job) {
@@ -39,7 +40,13 @@ pub fn run(py: Python<'_>, drain: &Bound<'_, Drain>, job: Job) {
         profile.record(Phase::QueueWait, queued.elapsed());
     }
     let (mut reply, mut permit) = (Some(reply), permit);
+    let mut background = None;
     let answer = catch_unwind(AssertUnwindSafe(|| {
+        let kwargs = arguments(py, &target, &values, body.as_ref(), request, profile);
+        background = kwargs
+            .as_ref()
+            .ok()
+            .and_then(|kwargs| background_of(py, &target, kwargs));
         // For handlers that finish later: answers when their task or future completes.
         let mut responder = || Responder {
             reply: Mutex::new(reply.take()),
@@ -48,8 +55,8 @@ pub fn run(py: Python<'_>, drain: &Bound<'_, Drain>, job: Job) {
             cancel_key,
             suspended: profile.map(|_| Instant::now()),
             permit: Mutex::new(permit.take()),
+            background: Mutex::new(background.take()),
         };
-        let kwargs = arguments(py, &target, &values, body.as_ref(), request, profile);
         let later = |watched: PyResult<()>| {
             watched
                 .err()
@@ -83,6 +90,29 @@ pub fn run(py: Python<'_>, drain: &Bound<'_, Drain>, job: Job) {
     // The client may have gone; then nobody is waiting for the answer.
     if let (Some(answer), Some(reply)) = (answer, reply) {
         let _ = reply.send(answer);
+        after_response(py, background);
+    }
+}
+
+/// The request's `BackgroundTasks`, if the handler declared one.
+fn background_of(py: Python<'_>, target: &Target, kwargs: &Bound<'_, PyDict>) -> Option<Py<PyAny>> {
+    let arg = target.args.iter().find(|a| matches!(a.slot, Slot::Background))?;
+    kwargs.get_item(arg.name.bind(py)).ok().flatten().map(Bound::unbind)
+}
+
+/// Once the answer is handed over: run the request's background tasks, if any, on the loop.
+fn after_response(py: Python<'_>, background: Option<Py<PyAny>>) {
+    let Some(background) = background else { return };
+    let scheduled = (|| -> PyResult<()> {
+        let tasks = background.bind(py);
+        if tasks.getattr(pyo3::intern!(py, "tasks"))?.is_truthy()? {
+            let run = tasks.call_method0(pyo3::intern!(py, "run"))?;
+            running_loop(py)?.call_method1(pyo3::intern!(py, "create_task"), (run,))?;
+        }
+        Ok(())
+    })();
+    if let Err(err) = scheduled {
+        log::error!("could not schedule background tasks: {err}");
     }
 }
 
@@ -102,6 +132,11 @@ fn arguments<'py>(
         let value = match arg.slot {
             Slot::Param(i) => to_python::param(py, &values[i])?,
             Slot::Body => body.map(|doc| doc.to_python(py)).transpose()?,
+            Slot::Background => Some(
+                BACKGROUND
+                    .import(py, "spikard.background", "BackgroundTasks")?
+                    .call0()?,
+            ),
             Slot::Request => match request.take() {
                 Some(req) => Some(Bound::new(py, PyRequest::new(req))?.into_any()),
                 None => None,
@@ -215,6 +250,8 @@ pub struct Responder {
     suspended: Option<Instant>,
     /// A blocking handler's place in the pool, given back once it has answered.
     permit: Mutex<Option<Permit>>,
+    /// The request's background tasks, run once it has answered.
+    background: Mutex<Option<Py<PyAny>>>,
 }
 
 #[pymethods]
@@ -243,6 +280,7 @@ impl Responder {
         };
         let _ = reply.send(answer);
         drop(self.permit.lock().ok().and_then(|mut p| p.take()));
+        after_response(py, self.background.lock().ok().and_then(|mut b| b.take()));
         Ok(())
     }
 }

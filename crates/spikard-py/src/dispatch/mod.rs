@@ -34,6 +34,8 @@ pub enum Slot {
     Param(usize),
     Body,
     Request,
+    /// A fresh `spikard.BackgroundTasks`, run after the response.
+    Background,
 }
 
 /// One keyword argument of the handler.

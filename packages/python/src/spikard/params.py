@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from spikard._spikard import Request
+from spikard.background import BackgroundTasks
 
-Source = Literal["path", "query", "header", "cookie", "body", "request"]
+Source = Literal["path", "query", "header", "cookie", "body", "request", "background"]
 
 _SCALARS: dict[Any, str] = {str: "str", int: "int", float: "float", bool: "bool", uuid.UUID: "uuid"}
 _PATH_PARAM = re.compile(r"\{\*?([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -115,6 +116,8 @@ def _describe(name: str, annotation: Any, default: Any, in_path: set[str]) -> Pa
 
     if isinstance(base, type) and issubclass(base, Request):
         return ParamDesc(name, "request", name, "str", False, False, None)
+    if isinstance(base, type) and issubclass(base, BackgroundTasks):
+        return ParamDesc(name, "background", name, "str", False, False, None)
 
     source: Source
     if marker is not None:
