@@ -91,7 +91,7 @@ struct RunArgs {
     root: PathBuf,
     #[arg(long, default_value = ".tools/bin/oha")]
     oha: PathBuf,
-    /// Record Spikard's per-request phase timings (queue wait, GIL wait, handler, ...).
+    /// Record Spikard's per-request phase timings (queue wait, async wait, handler, ...).
     #[arg(long)]
     profile: bool,
     /// The interpreter with the spikard package (for version metadata).

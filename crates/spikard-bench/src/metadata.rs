@@ -51,23 +51,28 @@ fn git(root: &Path) -> Git {
 }
 
 fn host() -> Host {
-    let mut sys = System::new().unwrap_or_else(|_| panic!("sysinfo cannot read this system"));
-    sys.refresh_cpu_list(sysinfo::CpuRefreshKind::nothing());
-    sys.refresh_memory();
+    // A machine sysinfo cannot read still gets its results written, with what std knows.
+    let sys = System::new().ok().map(|mut sys| {
+        sys.refresh_cpu_list(sysinfo::CpuRefreshKind::nothing());
+        sys.refresh_memory();
+        sys
+    });
     let cpu_model = sys
-        .cpus()
-        .first()
-        .map(|c| c.brand().trim().to_owned())
-        .unwrap_or_default();
+        .as_ref()
+        .and_then(|s| s.cpus().first().map(|c| c.brand().trim().to_owned()))
+        .filter(|m| !m.is_empty())
+        .unwrap_or_else(|| "unknown".to_owned());
+    let logical_cores = sys
+        .as_ref()
+        .map(|s| s.cpus().len())
+        .filter(|n| *n > 0)
+        .or_else(|| std::thread::available_parallelism().ok().map(usize::from))
+        .unwrap_or(1);
     Host {
-        cpu_model: if cpu_model.is_empty() {
-            "unknown".to_owned()
-        } else {
-            cpu_model
-        },
-        logical_cores: sys.cpus().len(),
+        cpu_model,
+        logical_cores,
         physical_cores: System::physical_core_count().ok(),
-        memory_bytes: sys.total_memory(),
+        memory_bytes: sys.as_ref().map_or(0, System::total_memory),
         os: System::long_os_version().unwrap_or_else(|_| std::env::consts::OS.to_owned()),
         kernel: System::kernel_version().ok(),
     }

@@ -66,8 +66,7 @@ impl Wake {
         }
     }
 
-    /// The loop is about to go idle. Returns false if a producer raced in and already
-    /// consumed the arm (its wake is on the way), so the loop can just return.
+    /// The loop is about to go idle: the next producer will write the eventfd.
     pub fn arm(&self) {
         self.armed.store(true, Ordering::Release);
     }
