@@ -62,7 +62,7 @@ pub fn run(py: Python<'_>, drain: &Bound<'_, Drain>, job: Job) {
                 .err()
                 .map(|err| Err(errors::to_problem(py, err, &target.label, target.debug)))
         };
-        if target.blocking {
+        if target.blocking && !target.is_async {
             // Runs on the blocking pool while the loop serves other requests.
             let submitted = kwargs.and_then(|kwargs| submit_blocking(py, &target, kwargs));
             return later(submitted.and_then(|future| watch(py, drain, future, responder(), cancel_key)));
@@ -89,8 +89,9 @@ pub fn run(py: Python<'_>, drain: &Bound<'_, Drain>, job: Job) {
     });
     // The client may have gone; then nobody is waiting for the answer.
     if let (Some(answer), Some(reply)) = (answer, reply) {
+        let answered = answer.is_ok();
         let _ = reply.send(answer);
-        after_response(py, background);
+        after_response(py, background, answered);
     }
 }
 
@@ -100,14 +101,15 @@ fn background_of(py: Python<'_>, target: &Target, kwargs: &Bound<'_, PyDict>) ->
     kwargs.get_item(arg.name.bind(py)).ok().flatten().map(Bound::unbind)
 }
 
-/// Once the answer is handed over: run the request's background tasks, if any, on the loop.
-fn after_response(py: Python<'_>, background: Option<Py<PyAny>>) {
+/// Once the request is over: run its background tasks (if the handler `answered` with a
+/// response) and close its dependencies' exit stack, on the loop.
+fn after_response(py: Python<'_>, background: Option<Py<PyAny>>, answered: bool) {
     let Some(background) = background else { return };
     let scheduled = (|| -> PyResult<()> {
         let tasks = background.bind(py);
-        if tasks.getattr(pyo3::intern!(py, "tasks"))?.is_truthy()? {
-            let run = tasks.call_method0(pyo3::intern!(py, "run"))?;
-            running_loop(py)?.call_method1(pyo3::intern!(py, "create_task"), (run,))?;
+        let work = tasks.call_method1(pyo3::intern!(py, "_after_response"), (answered,))?;
+        if !work.is_none() {
+            running_loop(py)?.call_method1(pyo3::intern!(py, "create_task"), (work,))?;
         }
         Ok(())
     })();
@@ -270,17 +272,21 @@ impl Responder {
         let Some(reply) = self.reply.lock().ok().and_then(|mut r| r.take()) else {
             return Ok(());
         };
+        let background = self.background.lock().ok().and_then(|mut b| b.take());
         if task.call_method0(pyo3::intern!(py, "cancelled"))?.is_truthy()? {
-            // Cancelled because its client went away: nobody is waiting.
+            // Cancelled because its client went away: nobody is waiting, but the
+            // dependencies it opened are still closed.
+            after_response(py, background, false);
             return Ok(());
         }
         let answer = match task.call_method0(pyo3::intern!(py, "result")) {
             Ok(value) => respond(py, &self.target, &value, profile),
             Err(err) => Err(errors::to_problem(py, err, &self.target.label, self.target.debug)),
         };
+        let answered = answer.is_ok();
         let _ = reply.send(answer);
         drop(self.permit.lock().ok().and_then(|mut p| p.take()));
-        after_response(py, self.background.lock().ok().and_then(|mut b| b.take()));
+        after_response(py, background, answered);
         Ok(())
     }
 }

@@ -70,7 +70,9 @@ pub struct Target {
     pub size_hint: from_python::SizeHint,
     /// An `async def` handler: its call returns a coroutine to drive.
     pub is_async: bool,
-    /// A `blocking=True` handler: it runs on the blocking pool, not the dispatcher.
+    /// A `blocking=True` handler: it takes a place in the blocking pool. A plain `def`
+    /// runs there, not on the dispatcher; an `async def` (a handler with dependencies,
+    /// solved on the loop) sends its blocking part there itself.
     pub blocking: bool,
 }
 

@@ -8,13 +8,14 @@ from spikard._spikard import Request, RequestError, __version__
 from spikard.app import Spikard
 from spikard.background import BackgroundTasks
 from spikard.exceptions import HTTPException, StartupError
-from spikard.params import Body, Cookie, Header, Path, Query
+from spikard.params import Body, Cookie, Depends, Header, Path, Query
 from spikard.responses import Response
 
 __all__ = [
     "BackgroundTasks",
     "Body",
     "Cookie",
+    "Depends",
     "HTTPException",
     "Header",
     "Path",

@@ -3,20 +3,33 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import inspect
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from spikard import _spikard
+from spikard.dependencies import compile_route
 from spikard.lifespan import Lifespan, LifespanFactory, State
-from spikard.params import ParamDesc, analyze
+from spikard.params import Depends, ParamDesc
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 F = TypeVar("F", bound=Callable[..., Any])
 H = TypeVar("H", bound=Callable[[], Any])
 
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+
+
+class RouteOptions(TypedDict, total=False):
+    """The keyword options of `Spikard.route`, shared by `get`, `post` and the rest."""
+
+    status_code: int
+    blocking: bool
+    dependencies: Sequence[Depends]
 
 
 @dataclass(frozen=True)
@@ -25,11 +38,15 @@ class Route:
 
     methods: list[str]
     path: str
+    # What the server calls: the handler itself, or what solves its dependencies first.
     handler: Callable[..., Any]
     params: list[ParamDesc]
     status_code: int
     is_async: bool
     blocking: bool
+    dependencies: list[Depends]
+    # The decorated function.
+    endpoint: Callable[..., Any]
 
 
 class Spikard:
@@ -65,6 +82,8 @@ class Spikard:
         self.body_limit = body_limit
         self.shutdown_timeout = shutdown_timeout
         self.routes: list[Route] = []
+        # `{dependency: replacement}`, for tests; read when the server is built.
+        self.dependency_overrides: dict[Callable[..., Any], Callable[..., Any]] = {}
 
     def route(
         self,
@@ -73,11 +92,13 @@ class Spikard:
         *,
         status_code: int = 200,
         blocking: bool = False,
+        dependencies: Sequence[Depends] = (),
     ) -> Callable[[F], F]:
         """Register the decorated function for `methods` on `path` (`/users/{id}`).
 
         `blocking=True` runs a `def` handler that blocks (sleeps, waits on I/O, computes for
-        long) on the blocking pool, so it stalls no other request."""
+        long) on the blocking pool, so it stalls no other request. `dependencies` run before
+        the handler, their values unused (checks that may refuse the request)."""
         methods = [m.upper() for m in methods]
         for m in methods:
             if m not in _METHODS:
@@ -85,11 +106,11 @@ class Spikard:
 
         def register(func: F) -> F:
             label = f"{','.join(methods)} {path}"
-            params = analyze(label, path, func)
             is_async = inspect.iscoroutinefunction(func)
             if blocking and is_async:
                 raise TypeError(f"route {label}: blocking=True is for `def` handlers, not `async def`")
-            self.routes.append(Route(methods, path, func, params, status_code, is_async, blocking))
+            route = Route(methods, path, func, [], status_code, is_async, blocking, list(dependencies), func)
+            self.routes.append(self._compiled(route))  # checks every parameter now
             return func
 
         return register
@@ -104,31 +125,43 @@ class Spikard:
         self._lifespan.shutdown_hooks.append(hook)
         return hook
 
-    def get(self, path: str, *, status_code: int = 200, blocking: bool = False) -> Callable[[F], F]:
-        return self.route(path, ["GET"], status_code=status_code, blocking=blocking)
+    def get(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
+        return self.route(path, ["GET"], **options)
 
-    def post(self, path: str, *, status_code: int = 200, blocking: bool = False) -> Callable[[F], F]:
-        return self.route(path, ["POST"], status_code=status_code, blocking=blocking)
+    def post(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
+        return self.route(path, ["POST"], **options)
 
-    def put(self, path: str, *, status_code: int = 200, blocking: bool = False) -> Callable[[F], F]:
-        return self.route(path, ["PUT"], status_code=status_code, blocking=blocking)
+    def put(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
+        return self.route(path, ["PUT"], **options)
 
-    def patch(self, path: str, *, status_code: int = 200, blocking: bool = False) -> Callable[[F], F]:
-        return self.route(path, ["PATCH"], status_code=status_code, blocking=blocking)
+    def patch(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
+        return self.route(path, ["PATCH"], **options)
 
-    def delete(self, path: str, *, status_code: int = 200, blocking: bool = False) -> Callable[[F], F]:
-        return self.route(path, ["DELETE"], status_code=status_code, blocking=blocking)
+    def delete(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
+        return self.route(path, ["DELETE"], **options)
 
-    def head(self, path: str, *, status_code: int = 200, blocking: bool = False) -> Callable[[F], F]:
-        return self.route(path, ["HEAD"], status_code=status_code, blocking=blocking)
+    def head(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
+        return self.route(path, ["HEAD"], **options)
 
-    def options(self, path: str, *, status_code: int = 200, blocking: bool = False) -> Callable[[F], F]:
-        return self.route(path, ["OPTIONS"], status_code=status_code, blocking=blocking)
+    def options(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
+        return self.route(path, ["OPTIONS"], **options)
+
+    def _compiled(self, route: Route) -> Route:
+        """`route` as the server runs it: its extraction plan, and the callable that solves
+        its dependencies (with `dependency_overrides` applied) and calls the handler."""
+        label = f"{','.join(route.methods)} {route.path}"
+        compiled = compile_route(
+            label, route.path, route.endpoint, route.dependencies, self.dependency_overrides, route.blocking
+        )
+        return dataclasses.replace(
+            route, handler=compiled.handler, params=compiled.params, is_async=compiled.is_async
+        )
 
     def build_server(self, host: str = "127.0.0.1", port: int = 8000) -> _spikard.Server:
-        """Compile the routes into a native server (validating every route) without serving."""
+        """Compile the routes into a native server (validating every route) without serving.
+        `dependency_overrides` are read here: set them before the server is built."""
         return _spikard.Server(
-            self.routes,
+            [self._compiled(route) for route in self.routes],
             host=host,
             port=port,
             body_limit=self.body_limit,

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from spikard._spikard import Request
 from spikard.background import BackgroundTasks
 
-Source = Literal["path", "query", "header", "cookie", "body", "request", "background"]
+Source = Literal["path", "query", "header", "cookie", "body", "request", "background", "depends"]
 
 _SCALARS: dict[Any, str] = {str: "str", int: "int", float: "float", bool: "bool", uuid.UUID: "uuid"}
 _PATH_PARAM = re.compile(r"\{\*?([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -65,9 +65,28 @@ class Body(Param):
     source = "body"
 
 
+class Depends:
+    """An argument whose value is what `dependency` returns for this request, FastAPI style:
+    `db: Annotated[Session, Depends(get_db)]` or `db: Session = Depends(get_db)`.
+
+    `dependency` may be a `def` or `async def` function, a generator (its code after `yield`
+    runs after the response), or a class; without one, the annotation is called. Its own
+    parameters are read from the request like a handler's, sub-dependencies included. Within
+    one request each dependency runs once and its value is shared, unless `use_cache=False`."""
+
+    def __init__(self, dependency: Callable[..., Any] | None = None, *, use_cache: bool = True) -> None:
+        self.dependency = dependency
+        self.use_cache = use_cache
+
+    def __repr__(self) -> str:
+        name = getattr(self.dependency, "__qualname__", self.dependency)
+        return f"Depends({name}, use_cache={self.use_cache})"
+
+
 @dataclass(frozen=True)
 class ParamDesc:
-    """One handler argument, as `spikard._spikard.Server` reads it."""
+    """One handler argument, as `spikard._spikard.Server` reads it. (Arguments with source
+    `depends` carry their `Depends` in `default` and never reach the server.)"""
 
     name: str
     source: Source
@@ -88,13 +107,13 @@ def analyze(label: str, path: str, func: Callable[..., Any]) -> list[ParamDesc]:
     argument for anything the plan cannot express."""
     in_path = set(path_params(path))
     try:
-        hints = typing.get_type_hints(func, include_extras=True)
+        hints = _type_hints(func)
+        signature = inspect.signature(func)
     except Exception as exc:
-        raise TypeError(
-            f"route {label}: cannot resolve the type hints of {func.__qualname__}: {exc}"
-        ) from exc
+        name = getattr(func, "__qualname__", repr(func))
+        raise TypeError(f"route {label}: cannot read the signature of {name}: {exc}") from exc
     plan = []
-    for name, p in inspect.signature(func).parameters.items():
+    for name, p in signature.parameters.items():
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.POSITIONAL_ONLY):
             raise TypeError(f"route {label}: parameter {name!r} must be passable by keyword")
         try:
@@ -104,11 +123,29 @@ def analyze(label: str, path: str, func: Callable[..., Any]) -> list[ParamDesc]:
     return plan
 
 
+def _type_hints(func: Callable[..., Any]) -> dict[str, Any]:
+    """The resolved annotations of a function, a class's `__init__` or a callable's `__call__`."""
+    if isinstance(func, type):
+        init = func.__init__  # type: ignore[misc]
+        return typing.get_type_hints(init, include_extras=True) if init is not object.__init__ else {}
+    if not inspect.isroutine(func) and callable(func):
+        return typing.get_type_hints(type(func).__call__, include_extras=True)
+    return typing.get_type_hints(func, include_extras=True)
+
+
 def _describe(name: str, annotation: Any, default: Any, in_path: set[str]) -> ParamDesc:
     marker: Param | None = None
+    depends = default if isinstance(default, Depends) else None
     if get_origin(annotation) is Annotated:
         annotation, *extras = get_args(annotation)
         marker = next((e for e in extras if isinstance(e, Param)), None)
+        depends = next((e for e in extras if isinstance(e, Depends)), depends)
+    if depends is not None:
+        dependency = depends.dependency or _strip_optional(annotation)
+        if not callable(dependency):
+            raise TypeError(f"Depends() needs a callable, or an annotation to call ({dependency!r})")
+        resolved = Depends(dependency, use_cache=depends.use_cache)
+        return ParamDesc(name, "depends", name, "any", False, True, resolved)
     if marker is not None and marker.default is not ...:
         default = marker.default
     has_default = default is not inspect.Parameter.empty and default is not ...
