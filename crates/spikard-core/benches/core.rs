@@ -91,6 +91,7 @@ fn params(c: &mut Criterion) {
         kind,
         list: false,
         required: false,
+        check: None,
     };
     let specs = vec![
         ParamSpec {
@@ -99,6 +100,7 @@ fn params(c: &mut Criterion) {
             kind: ParamKind::Uuid,
             list: false,
             required: true,
+            check: None,
         },
         q("q", ParamKind::Str),
         q("page", ParamKind::Int),

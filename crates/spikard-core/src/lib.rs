@@ -28,6 +28,7 @@ pub mod middleware;
 pub mod problem;
 pub mod request;
 pub mod router;
+pub mod schema;
 pub mod server;
 pub mod validate;
 

@@ -13,11 +13,13 @@ use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 use spikard_core::problem::Source;
+use spikard_core::schema::Schema;
 use spikard_core::validate::ParamSpec;
 use spikard_core::{Router, ServerConfig, ServerHandle};
 
-use crate::dispatch::{Arg, BodyKind, BodyPlan, Pool, PyHandler, Queue, Slot, Target, Wake, Work, spawn_dispatcher};
+use crate::dispatch::{Arg, BodyPlan, Pool, PyHandler, Queue, Slot, Target, Wake, Work, spawn_dispatcher};
 use crate::profile::Profile;
+use crate::shape::Shape;
 
 static STARTUP_ERROR: pyo3::sync::PyOnceLock<Py<pyo3::types::PyType>> = pyo3::sync::PyOnceLock::new();
 
@@ -34,6 +36,9 @@ struct ParamDesc {
     list: bool,
     required: bool,
     default: Option<Py<PyAny>>,
+    /// The JSON Schema (as JSON) the value is validated against, beyond its kind.
+    check: Option<String>,
+    shape: Py<PyAny>,
 }
 
 /// One route as the Python side describes it.
@@ -281,14 +286,8 @@ fn compile(
                 if body.is_some() {
                     return Err(fail(format!("more than one body parameter ({})", p.name)));
                 }
-                let kind = match p.kind.as_str() {
-                    "object" => BodyKind::Object,
-                    "array" => BodyKind::Array,
-                    "any" => BodyKind::Any,
-                    other => return Err(fail(format!("unknown body kind {other:?}"))),
-                };
                 body = Some(BodyPlan {
-                    kind,
+                    schema: schema(p).map_err(&fail)?,
                     required: p.required,
                 });
                 Slot::Body
@@ -316,6 +315,7 @@ fn compile(
                     kind,
                     list: p.list,
                     required: p.required,
+                    check: schema(p).map_err(&fail)?.map(Arc::new),
                 });
                 Slot::Param(specs.len() - 1)
             }
@@ -329,6 +329,7 @@ fn compile(
             name: PyString::intern(py, &p.name).unbind(),
             slot,
             default,
+            shape: Shape::read(p.shape.bind(py)).map_err(|e| fail(format!("parameter {}: {e}", p.name)))?,
         });
     }
     let status = StatusCode::from_u16(route.status_code)
@@ -352,6 +353,15 @@ fn compile(
         profile,
         pool,
     })
+}
+
+/// A parameter's compiled `check` schema; `None` when it checks nothing.
+fn schema(p: &ParamDesc) -> Result<Option<Schema>, String> {
+    let Some(text) = &p.check else { return Ok(None) };
+    let invalid = |e: &dyn std::fmt::Display| format!("parameter {}: invalid schema: {e}", p.name);
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| invalid(&e))?;
+    let schema = Schema::compile(&value).map_err(|e| invalid(&e))?;
+    Ok((!schema.accepts_anything()).then_some(schema))
 }
 
 pub fn init_pymodule(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -6,6 +6,7 @@ mod errors;
 mod from_python;
 mod profile;
 mod request;
+mod shape;
 mod to_python;
 
 use pyo3::prelude::*;

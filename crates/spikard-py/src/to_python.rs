@@ -43,26 +43,6 @@ impl JsonBody {
         }
     }
 
-    /// Whether the top-level value is an object (`{`) or an array (`[`), if either.
-    pub fn opens_with(&self) -> Option<u8> {
-        match self {
-            JsonBody::Tape(doc) => match doc.nodes().first() {
-                Some(Node::Object { .. }) => Some(b'{'),
-                Some(Node::Array { .. }) => Some(b'['),
-                _ => None,
-            },
-            JsonBody::BigIntegers(text) => text.iter().find(|b| !b.is_ascii_whitespace()).copied(),
-        }
-    }
-
-    /// The body for an error report's `input`.
-    pub fn to_value(&self) -> serde_json::Value {
-        match self {
-            JsonBody::Tape(doc) => doc.to_value(),
-            JsonBody::BigIntegers(text) => serde_json::Value::String(String::from_utf8_lossy(text).into_owned()),
-        }
-    }
-
     /// The document as Python objects.
     pub fn to_python<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         match self {

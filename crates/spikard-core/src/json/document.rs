@@ -190,7 +190,7 @@ fn json_invalid(index: usize, reason: String) -> Problem {
 }
 
 /// Converts the value starting at `nodes[0]`; returns it and how many nodes it used.
-fn node_to_value(nodes: &[Node<'_>]) -> (Value, usize) {
+pub(crate) fn node_to_value(nodes: &[Node<'_>]) -> (Value, usize) {
     match nodes[0] {
         Node::String(s) => (Value::from(s), 1),
         Node::Static(s) => (static_to_value(s), 1),

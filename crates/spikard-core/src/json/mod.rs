@@ -4,6 +4,7 @@
 mod document;
 mod encode;
 
+pub(crate) use document::node_to_value;
 pub use document::{JsonDocument, JsonError, MAX_DEPTH};
 pub use encode::{write_f64, write_i64, write_nodes, write_str, write_u64};
 pub use simd_json::StaticNode;

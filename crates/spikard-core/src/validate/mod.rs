@@ -8,8 +8,11 @@ mod coerce;
 
 pub use coerce::{Coerced, ParamKind, coerce};
 
+use std::sync::Arc;
+
 use crate::problem::{FieldError, Source};
 use crate::request::{QueryParams, Request, parse_cookies};
+use crate::schema::{ParamView, Schema};
 
 /// One declared parameter of a route.
 #[derive(Debug, Clone)]
@@ -22,6 +25,8 @@ pub struct ParamSpec {
     pub list: bool,
     /// Absent and required is a `missing` error; absent and optional leaves it to the default.
     pub required: bool,
+    /// Constraints on the coerced value (bounds, lengths, pattern, format, enum).
+    pub check: Option<Arc<Schema>>,
 }
 
 /// A parameter's value after coercion.
@@ -82,6 +87,7 @@ pub fn extract(specs: &[ParamSpec], request: &Request) -> Result<Vec<ParamValue>
             values.push(ParamValue::Absent);
             continue;
         }
+        let before = errors.len();
         let mut coerced = Vec::with_capacity(raw.len());
         for (i, text) in raw.iter().enumerate() {
             match coerce(spec.kind, text) {
@@ -92,11 +98,15 @@ pub fn extract(specs: &[ParamSpec], request: &Request) -> Result<Vec<ParamValue>
                 }
             }
         }
-        values.push(if spec.list {
+        let value = if spec.list {
             ParamValue::Many(coerced)
         } else {
             coerced.pop().map_or(ParamValue::Absent, ParamValue::One)
-        });
+        };
+        if let (Some(check), Some(view), true) = (&spec.check, ParamView::of(&value), errors.len() == before) {
+            check.validate(view, spec.source, &[spec.key.as_str().into()], &mut errors);
+        }
+        values.push(value);
     }
     if errors.is_empty() { Ok(values) } else { Err(errors) }
 }

@@ -25,6 +25,7 @@ fn spec(key: &str, source: Source, kind: ParamKind, list: bool, required: bool) 
         kind,
         list,
         required,
+        check: None,
     }
 }
 

@@ -131,7 +131,7 @@ fn arguments<'py>(
     let kwargs = PyDict::new(py);
     let mut request = request;
     for arg in &target.args {
-        let value = match arg.slot {
+        let mut value = match arg.slot {
             Slot::Param(i) => to_python::param(py, &values[i])?,
             Slot::Body => body.map(|doc| doc.to_python(py)).transpose()?,
             Slot::Background => Some(
@@ -144,6 +144,11 @@ fn arguments<'py>(
                 None => None,
             },
         };
+        if let Some(shape) = &arg.shape
+            && let Some(v) = value.take()
+        {
+            value = Some(shape.apply(v)?);
+        }
         match (value, &arg.default) {
             (Some(value), _) => kwargs.set_item(arg.name.bind(py), value)?,
             (None, Some(default)) => kwargs.set_item(arg.name.bind(py), default.bind(py))?,

@@ -20,12 +20,14 @@ use http::StatusCode;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 use spikard_core::request::is_json_content_type;
+use spikard_core::schema::{Schema, TapeView};
 use spikard_core::validate::{self, ParamSpec, ParamValue};
 use spikard_core::{FieldError, Handler, HandlerFuture, HandlerResult, Problem, Request, Source};
 use tokio::sync::oneshot;
 
 use crate::from_python;
 use crate::profile::{Phase, Profile};
+use crate::shape::Shape;
 use crate::to_python::JsonBody;
 
 /// Where a handler argument comes from.
@@ -44,18 +46,13 @@ pub struct Arg {
     pub slot: Slot,
     /// Used when the value is absent; `None` for required arguments.
     pub default: Option<Py<PyAny>>,
-}
-
-/// The JSON shape a body argument is annotated with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BodyKind {
-    Any,
-    Object,
-    Array,
+    /// How to build the annotated value from the validated one; `None`: as it is.
+    pub shape: Option<Shape>,
 }
 
 pub struct BodyPlan {
-    pub kind: BodyKind,
+    /// What the JSON must be; `None` accepts any JSON.
+    pub schema: Option<Schema>,
     pub required: bool,
 }
 
@@ -227,7 +224,7 @@ impl PyHandler {
 }
 
 /// Parses the JSON body: 415 for a non-JSON content type, 400 for malformed JSON, field
-/// errors (missing, wrong shape) added to `errors`.
+/// errors (missing, not what the schema says) added to `errors`.
 fn read_body(plan: &BodyPlan, request: &Request, errors: &mut Vec<FieldError>) -> Result<Option<JsonBody>, Problem> {
     if request.body.is_empty() {
         if plan.required {
@@ -246,14 +243,17 @@ fn read_body(plan: &BodyPlan, request: &Request, errors: &mut Vec<FieldError>) -
         return Err(Problem::unsupported_media_type(ct, "application/json"));
     }
     let doc = JsonBody::parse(&request.body)?;
-    let shape_error = match (plan.kind, doc.opens_with()) {
-        (BodyKind::Object, Some(b'{')) | (BodyKind::Array, Some(b'[')) | (BodyKind::Any, _) => None,
-        (BodyKind::Object, _) => Some(("dict_type", "Input should be a valid dictionary")),
-        (BodyKind::Array, _) => Some(("list_type", "Input should be a valid list")),
+    let Some(schema) = &plan.schema else {
+        return Ok(Some(doc));
     };
-    if let Some((kind, msg)) = shape_error {
-        errors.push(FieldError::new(kind, Source::Body, msg, doc.to_value()));
-        return Ok(None);
+    let before = errors.len();
+    match &doc {
+        JsonBody::Tape(tape) => schema.validate(TapeView(tape.nodes()), Source::Body, &[], errors),
+        JsonBody::BigIntegers(bytes) => {
+            let value: serde_json::Value =
+                serde_json::from_slice(bytes).map_err(|e| Problem::bad_request(e.to_string()))?;
+            schema.validate(&value, Source::Body, &[], errors);
+        }
     }
-    Ok(Some(doc))
+    Ok((errors.len() == before).then_some(doc))
 }

@@ -6,6 +6,7 @@ import contextlib
 import dataclasses
 import inspect
 import os
+import typing
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
@@ -14,6 +15,8 @@ from spikard import _spikard
 from spikard.dependencies import compile_route
 from spikard.lifespan import Lifespan, LifespanFactory, State
 from spikard.params import Depends, ParamDesc
+from spikard.responses import Response
+from spikard.schema import SchemaSet
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -30,6 +33,11 @@ class RouteOptions(TypedDict, total=False):
     status_code: int
     blocking: bool
     dependencies: Sequence[Depends]
+    response_model: Any
+    include_in_schema: bool
+    summary: str | None
+    description: str | None
+    tags: Sequence[str]
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,36 @@ class Route:
     dependencies: list[Depends]
     # The decorated function.
     endpoint: Callable[..., Any]
+    # For OpenAPI: the response body's JSON Schema (with its `$defs`), and the operation.
+    response_schema: dict[str, Any] | None = None
+    include_in_schema: bool = True
+    summary: str | None = None
+    description: str | None = None
+    tags: list[str] = dataclasses.field(default_factory=list)
+
+
+_FROM_ANNOTATION: Any = object()
+
+
+def _return_annotation(func: Callable[..., Any]) -> Any:
+    try:
+        hints = typing.get_type_hints(func, include_extras=True)
+    except Exception:
+        return None
+    return hints.get("return")
+
+
+def _response_schema(label: str, model: Any) -> dict[str, Any] | None:
+    """The JSON Schema of a response annotated `model`; None for no annotation, `None`, a
+    `Response` or a type JSON Schema cannot describe."""
+    if model is None or model is type(None) or model is Response:
+        return None
+    schemas = SchemaSet()
+    try:
+        schema, _ = schemas.of(model)
+    except TypeError:
+        return None
+    return schemas.document(schema)
 
 
 class Spikard:
@@ -93,12 +131,21 @@ class Spikard:
         status_code: int = 200,
         blocking: bool = False,
         dependencies: Sequence[Depends] = (),
+        response_model: Any = _FROM_ANNOTATION,
+        include_in_schema: bool = True,
+        summary: str | None = None,
+        description: str | None = None,
+        tags: Sequence[str] = (),
     ) -> Callable[[F], F]:
         """Register the decorated function for `methods` on `path` (`/users/{id}`).
 
         `blocking=True` runs a `def` handler that blocks (sleeps, waits on I/O, computes for
         long) on the blocking pool, so it stalls no other request. `dependencies` run before
-        the handler, their values unused (checks that may refuse the request)."""
+        the handler, their values unused (checks that may refuse the request).
+
+        The response is documented in OpenAPI by `response_model`, or else by the handler's
+        return annotation (`None` turns it off); `summary` and `description` default to the
+        handler's docstring, `include_in_schema=False` leaves the route out."""
         methods = [m.upper() for m in methods]
         for m in methods:
             if m not in _METHODS:
@@ -109,7 +156,25 @@ class Spikard:
             is_async = inspect.iscoroutinefunction(func)
             if blocking and is_async:
                 raise TypeError(f"route {label}: blocking=True is for `def` handlers, not `async def`")
-            route = Route(methods, path, func, [], status_code, is_async, blocking, list(dependencies), func)
+            model = _return_annotation(func) if response_model is _FROM_ANNOTATION else response_model
+            doc = inspect.getdoc(func) or ""
+            first, _, rest = doc.partition("\n\n")
+            route = Route(
+                methods,
+                path,
+                func,
+                [],
+                status_code,
+                is_async,
+                blocking,
+                list(dependencies),
+                func,
+                response_schema=_response_schema(label, model),
+                include_in_schema=include_in_schema,
+                summary=summary if summary is not None else (first.replace("\n", " ") or None),
+                description=description if description is not None else (rest.strip() or None),
+                tags=list(tags),
+            )
             self.routes.append(self._compiled(route))  # checks every parameter now
             return func
 

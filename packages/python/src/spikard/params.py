@@ -6,7 +6,11 @@ scalar kind the core coerces to, and whether it is required. Nothing here runs p
 
 from __future__ import annotations
 
+import datetime
+import decimal
+import enum
 import inspect
+import json
 import re
 import types
 import typing
@@ -17,19 +21,25 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from spikard._spikard import Request
 from spikard.background import BackgroundTasks
+from spikard.schema import Constraints, SchemaSet, Shape, constraints_of, model_fields
 
 Source = Literal["path", "query", "header", "cookie", "body", "request", "background", "depends"]
 
 _SCALARS: dict[Any, str] = {str: "str", int: "int", float: "float", bool: "bool", uuid.UUID: "uuid"}
+# Read as text, checked in Rust against their JSON Schema format, and built in Python.
+_TEXT_TYPES = (datetime.datetime, datetime.date, datetime.time, decimal.Decimal)
 _PATH_PARAM = re.compile(r"\{\*?([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-class Param:
-    """Where an argument comes from, for use with `Annotated[T, Query()]` and friends."""
+class Param(Constraints):
+    """Where an argument comes from, for use with `Annotated[T, Query()]` and friends, and
+    the constraints its value must meet (`ge`, `gt`, `le`, `lt`, `multiple_of`, `min_length`,
+    `max_length`, `pattern`; see `spikard.schema.Constraints`)."""
 
     source: Source = "query"
 
-    def __init__(self, default: Any = ..., *, alias: str | None = None) -> None:
+    def __init__(self, default: Any = ..., *, alias: str | None = None, **constraints: Any) -> None:
+        super().__init__(**constraints)
         self.default = default
         self.alias = alias
 
@@ -51,9 +61,14 @@ class Header(Param):
     source = "header"
 
     def __init__(
-        self, default: Any = ..., *, alias: str | None = None, convert_underscores: bool = True
+        self,
+        default: Any = ...,
+        *,
+        alias: str | None = None,
+        convert_underscores: bool = True,
+        **constraints: Any,
     ) -> None:
-        super().__init__(default, alias=alias)
+        super().__init__(default, alias=alias, **constraints)
         self.convert_underscores = convert_underscores
 
 
@@ -62,7 +77,14 @@ class Cookie(Param):
 
 
 class Body(Param):
+    """The JSON body; `embed=True` reads it from the key named like the argument
+    (`{"item": {...}}` for `item: Annotated[Item, Body(embed=True)]`)."""
+
     source = "body"
+
+    def __init__(self, default: Any = ..., *, embed: bool = False, **constraints: Any) -> None:
+        super().__init__(default, **constraints)
+        self.embed = embed
 
 
 class Depends:
@@ -95,6 +117,13 @@ class ParamDesc:
     list: bool
     required: bool
     default: Any
+    # The value's JSON Schema as declared (documentation; a body's carries its `$defs`).
+    schema: dict[str, Any] | None = None
+    # The JSON Schema the Rust side validates the value against, as JSON; None: no check
+    # beyond coercion to `kind`.
+    check: str | None = None
+    # How to build the annotated Python value from the validated one (`spikard.schema`).
+    shape: Shape = None
 
 
 def path_params(path: str) -> list[str]:
@@ -136,6 +165,7 @@ def _type_hints(func: Callable[..., Any]) -> dict[str, Any]:
 def _describe(name: str, annotation: Any, default: Any, in_path: set[str]) -> ParamDesc:
     marker: Param | None = None
     depends = default if isinstance(default, Depends) else None
+    extras: list[Any] = []
     if get_origin(annotation) is Annotated:
         annotation, *extras = get_args(annotation)
         marker = next((e for e in extras if isinstance(e, Param)), None)
@@ -149,6 +179,7 @@ def _describe(name: str, annotation: Any, default: Any, in_path: set[str]) -> Pa
     if marker is not None and marker.default is not ...:
         default = marker.default
     has_default = default is not inspect.Parameter.empty and default is not ...
+    default = default if has_default else None
     base = _strip_optional(annotation)
 
     if isinstance(base, type) and issubclass(base, Request):
@@ -161,16 +192,21 @@ def _describe(name: str, annotation: Any, default: Any, in_path: set[str]) -> Pa
         source = marker.source
     elif name in in_path:
         source = "path"
-    elif _body_kind(base) is not None:
+    elif _is_body(base):
         source = "body"
     else:
         source = "query"
+    constraints = constraints_of(extras)
 
+    schemas = SchemaSet()
     if source == "body":
-        kind = _body_kind(base) or ("any" if base is Any else None)
-        if kind is None:
-            raise TypeError(f"unsupported body annotation {annotation!r} (use dict, list or Any)")
-        return ParamDesc(name, "body", name, kind, False, not has_default, default if has_default else None)
+        schema, shape = schemas.of(annotation, constraints)
+        if isinstance(marker, Body) and marker.embed:
+            schema = {"type": "object", "properties": {name: schema}, "required": [name]}
+            shape = ("field", name, shape)
+        document = schemas.document(schema)
+        check = None if not document else json.dumps(document)
+        return ParamDesc(name, "body", name, "json", False, not has_default, default, document, check, shape)
 
     kind, is_list = _scalar_kind(base)
     if source == "path":
@@ -183,7 +219,14 @@ def _describe(name: str, annotation: Any, default: Any, in_path: set[str]) -> Pa
         convert = getattr(marker, "convert_underscores", True)
         key = (name.replace("_", "-") if convert else name).lower()
     required = source == "path" or not has_default
-    return ParamDesc(name, source, key, kind, is_list, required, default if has_default else None)
+    checked, shape = schemas.of(base, constraints)
+    if kind in ("uuid", "float"):
+        shape = None  # the Rust side makes these already (lists of them too)
+    schema = {"anyOf": [checked, {"type": "null"}]} if base is not annotation else checked
+    if has_default and _jsonable(default):
+        schema = {**schema, "default": default}
+    check = json.dumps(checked) if _needs_check(checked, kind, is_list) else None
+    return ParamDesc(name, source, key, kind, is_list, required, default, schema, check, shape)
 
 
 def _strip_optional(annotation: Any) -> Any:
@@ -196,24 +239,65 @@ def _strip_optional(annotation: Any) -> Any:
 
 
 def _scalar_kind(base: Any) -> tuple[str, bool]:
-    if base in _SCALARS:
-        return _SCALARS[base], False
+    """What the Rust side coerces a parameter's text to, and whether it is a list."""
+    if get_origin(base) is Annotated:
+        base = get_args(base)[0]
     if base is list or get_origin(base) is list:
         args = get_args(base)
         item = _strip_optional(args[0]) if args else str
-        if item in _SCALARS:
-            return _SCALARS[item], True
-    if base is Any:
+        kind, nested = _scalar_kind(item)
+        if nested:
+            raise TypeError(f"unsupported parameter type {base!r} (a list of lists)")
+        return kind, True
+    if base in _SCALARS:
+        return _SCALARS[base], False
+    if base in _TEXT_TYPES or base is Any:
         return "str", False
-    raise TypeError(f"unsupported parameter type {base!r} (use str, int, float, bool, UUID or list of them)")
+    values: list[Any] = []
+    if isinstance(base, type) and issubclass(base, enum.Enum):
+        values = [m.value for m in base]
+    elif get_origin(base) is Literal:
+        values = list(get_args(base))
+    if values:
+        if all(isinstance(v, bool) for v in values):
+            return "bool", False
+        if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            return "int", False
+        if all(isinstance(v, str) for v in values):
+            return "str", False
+    raise TypeError(
+        f"unsupported parameter type {base!r} (use str, int, float, bool, UUID, datetime, date, "
+        "time, Decimal, an Enum or Literal of one type, or a list of them)"
+    )
 
 
-def _body_kind(base: Any) -> str | None:
+def _needs_check(schema: dict[str, Any], kind: str, is_list: bool) -> bool:
+    """Whether Rust must check more than the coercion to `kind` already did."""
+    plain = {"str": "string", "int": "integer", "float": "number", "bool": "boolean", "uuid": "string"}[kind]
+    if is_list:
+        return schema.get("items", {}) != {"type": plain} or len(schema) > 2
+    return schema != {"type": plain} and schema != {"type": "string", "format": "uuid"}
+
+
+def _jsonable(value: Any) -> bool:
+    return value is None or isinstance(value, (bool, int, float, str))
+
+
+def _is_body(base: Any) -> bool:
+    """Whether an undecorated argument of this type is read from the JSON body."""
     origin = get_origin(base) or base
     if origin in (dict, Mapping) or (isinstance(origin, type) and issubclass(origin, Mapping)):
-        return "object"
+        return True
+    if isinstance(origin, type) and model_fields(origin) is not None:
+        return True
     if origin is list:
         args = get_args(base)
-        if args and _strip_optional(args[0]) not in _SCALARS:
-            return "array"
-    return None
+        return bool(args) and _strip_optional(args[0]) not in _SCALARS and not _is_text_type(args[0])
+    return False
+
+
+def _is_text_type(tp: Any) -> bool:
+    tp = _strip_optional(tp)
+    return (
+        tp in _TEXT_TYPES or get_origin(tp) is Literal or (isinstance(tp, type) and issubclass(tp, enum.Enum))
+    )

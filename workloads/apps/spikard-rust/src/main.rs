@@ -67,6 +67,7 @@ fn spec(key: &str, source: Source, kind: ParamKind, required: bool) -> ParamSpec
         kind,
         list: false,
         required,
+        check: None,
     }
 }
 

@@ -1,0 +1,137 @@
+//! Building the annotated Python values (dataclasses, pydantic models, msgspec structs,
+//! `UUID`, `datetime`, `Decimal`, enums...) from JSON that Rust has already validated.
+//!
+//! A shape is computed once per argument by `spikard/schema.py` and read here at startup;
+//! per request, [`Shape::apply`] converts the freshly built dicts and lists in place or
+//! calls the constructors, without validating anything a second time.
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+
+pub enum Shape {
+    /// An `int` where a `float` was declared.
+    Float,
+    Convert(Py<PyAny>),
+    List(Box<Shape>),
+    Dict(Box<Shape>),
+    Optional(Box<Shape>),
+    /// The value under `key` of an embedding object.
+    Field(Py<PyString>, Option<Box<Shape>>),
+    /// A model: `ctor(**{arg: shape(value[key])})`, or, with no constructor, the dict
+    /// itself with its values converted.
+    Build {
+        ctor: Option<Py<PyAny>>,
+        fields: Vec<(Py<PyString>, Py<PyString>, Option<Shape>)>,
+    },
+}
+
+impl Shape {
+    /// Reads the tuples `spikard.schema` describes; `None` is "keep the value".
+    pub fn read(desc: &Bound<'_, PyAny>) -> PyResult<Option<Shape>> {
+        if desc.is_none() {
+            return Ok(None);
+        }
+        let desc = desc.cast::<PyTuple>()?;
+        let tag: String = desc.get_item(0)?.extract()?;
+        let inner = |i: usize| -> PyResult<Box<Shape>> {
+            Shape::read(&desc.get_item(i)?)?
+                .map(Box::new)
+                .ok_or_else(|| PyTypeError::new_err(format!("shape {tag:?} needs an inner shape")))
+        };
+        Ok(Some(match tag.as_str() {
+            "float" => Shape::Float,
+            "convert" => Shape::Convert(desc.get_item(1)?.unbind()),
+            "list" => Shape::List(inner(1)?),
+            "dict" => Shape::Dict(inner(1)?),
+            "optional" => Shape::Optional(inner(1)?),
+            "field" => Shape::Field(
+                desc.get_item(1)?.cast_into::<PyString>()?.unbind(),
+                Shape::read(&desc.get_item(2)?)?.map(Box::new),
+            ),
+            "build" => {
+                let ctor = desc.get_item(1)?;
+                let mut fields = Vec::new();
+                for field in desc.get_item(2)?.try_iter()? {
+                    let field = field?;
+                    let field = field.cast::<PyTuple>()?;
+                    fields.push((
+                        field.get_item(0)?.cast_into::<PyString>()?.unbind(),
+                        field.get_item(1)?.cast_into::<PyString>()?.unbind(),
+                        Shape::read(&field.get_item(2)?)?,
+                    ));
+                }
+                Shape::Build {
+                    ctor: (!ctor.is_none()).then(|| ctor.unbind()),
+                    fields,
+                }
+            }
+            other => return Err(PyTypeError::new_err(format!("unknown shape {other:?}"))),
+        }))
+    }
+
+    /// The annotated value built from `value` (already validated against the schema).
+    pub fn apply<'py>(&self, value: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let py = value.py();
+        match self {
+            Shape::Float => match value.cast_exact::<PyInt>() {
+                Ok(int) => Ok(PyFloat::new(py, int.extract::<f64>()?).into_any()),
+                Err(_) => Ok(value),
+            },
+            Shape::Convert(f) => f.bind(py).call1((value,)),
+            Shape::Optional(inner) => {
+                if value.is_none() {
+                    Ok(value)
+                } else {
+                    inner.apply(value)
+                }
+            }
+            Shape::List(inner) => {
+                let list = value.cast::<PyList>()?;
+                for i in 0..list.len() {
+                    list.set_item(i, inner.apply(list.get_item(i)?)?)?;
+                }
+                Ok(value)
+            }
+            Shape::Dict(inner) => {
+                let dict = value.cast::<PyDict>()?;
+                let entries: Vec<_> = dict.iter().collect();
+                for (k, v) in entries {
+                    dict.set_item(k, inner.apply(v)?)?;
+                }
+                Ok(value)
+            }
+            Shape::Field(key, inner) => {
+                let item = value.get_item(key.bind(py))?;
+                match inner {
+                    Some(inner) => inner.apply(item),
+                    None => Ok(item),
+                }
+            }
+            Shape::Build { ctor, fields } => {
+                let dict = value.cast::<PyDict>()?;
+                let Some(ctor) = ctor else {
+                    for (key, _, shape) in fields {
+                        if let Some(shape) = shape
+                            && let Some(v) = dict.get_item(key.bind(py))?
+                        {
+                            dict.set_item(key.bind(py), shape.apply(v)?)?;
+                        }
+                    }
+                    return Ok(value);
+                };
+                let kwargs = PyDict::new(py);
+                for (key, arg, shape) in fields {
+                    if let Some(v) = dict.get_item(key.bind(py))? {
+                        let v = match shape {
+                            Some(shape) => shape.apply(v)?,
+                            None => v,
+                        };
+                        kwargs.set_item(arg.bind(py), v)?;
+                    }
+                }
+                ctor.bind(py).call((), Some(&kwargs))
+            }
+        }
+    }
+}
