@@ -364,6 +364,16 @@ fn schema(p: &ParamDesc) -> Result<Option<Schema>, String> {
     Ok((!schema.accepts_anything()).then_some(schema))
 }
 
+/// `_spikard.check_schema(text)`: raises `ValueError` if the Rust validator cannot run the
+/// JSON Schema `text`, so a route fails at registration rather than at server start.
+#[pyfunction]
+fn check_schema(text: &str) -> PyResult<()> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| PyValueError::new_err(e.to_string()))?;
+    Schema::compile(&value).map_err(|e| PyValueError::new_err(e.0))?;
+    Ok(())
+}
+
 pub fn init_pymodule(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(check_schema, m)?)?;
     m.add_class::<Server>()
 }

@@ -34,6 +34,9 @@ class RouteOptions(TypedDict, total=False):
     blocking: bool
     dependencies: Sequence[Depends]
     response_model: Any
+    body_schema: dict[str, Any] | None
+    parameter_schema: dict[str, Any] | None
+    response_schema: dict[str, Any] | None
     include_in_schema: bool
     summary: str | None
     description: str | None
@@ -55,6 +58,8 @@ class Route:
     dependencies: list[Depends]
     # The decorated function.
     endpoint: Callable[..., Any]
+    # A schema-first route's `body_schema` and `parameter_schema`.
+    schemas: dict[str, Any] = dataclasses.field(default_factory=dict)
     # For OpenAPI: the response body's JSON Schema (with its `$defs`), and the operation.
     response_schema: dict[str, Any] | None = None
     include_in_schema: bool = True
@@ -132,6 +137,9 @@ class Spikard:
         blocking: bool = False,
         dependencies: Sequence[Depends] = (),
         response_model: Any = _FROM_ANNOTATION,
+        body_schema: dict[str, Any] | None = None,
+        parameter_schema: dict[str, Any] | None = None,
+        response_schema: dict[str, Any] | None = None,
         include_in_schema: bool = True,
         summary: str | None = None,
         description: str | None = None,
@@ -145,7 +153,12 @@ class Spikard:
 
         The response is documented in OpenAPI by `response_model`, or else by the handler's
         return annotation (`None` turns it off); `summary` and `description` default to the
-        handler's docstring, `include_in_schema=False` leaves the route out."""
+        handler's docstring, `include_in_schema=False` leaves the route out.
+
+        Schema-first routes give JSON Schemas instead of annotations: `body_schema` for the
+        argument named `body`, `parameter_schema` (an object schema whose properties carry
+        `"in"`) for the parameters, `response_schema` for the documented response; they are
+        validated by the same Rust code with the same errors."""
         methods = [m.upper() for m in methods]
         for m in methods:
             if m not in _METHODS:
@@ -169,7 +182,8 @@ class Spikard:
                 blocking,
                 list(dependencies),
                 func,
-                response_schema=_response_schema(label, model),
+                schemas={"body_schema": body_schema, "parameter_schema": parameter_schema},
+                response_schema=response_schema or _response_schema(label, model),
                 include_in_schema=include_in_schema,
                 summary=summary if summary is not None else (first.replace("\n", " ") or None),
                 description=description if description is not None else (rest.strip() or None),
@@ -216,7 +230,13 @@ class Spikard:
         its dependencies (with `dependency_overrides` applied) and calls the handler."""
         label = f"{','.join(route.methods)} {route.path}"
         compiled = compile_route(
-            label, route.path, route.endpoint, route.dependencies, self.dependency_overrides, route.blocking
+            label,
+            route.path,
+            route.endpoint,
+            route.dependencies,
+            self.dependency_overrides,
+            route.blocking,
+            route.schemas,
         )
         return dataclasses.replace(
             route, handler=compiled.handler, params=compiled.params, is_async=compiled.is_async

@@ -56,10 +56,12 @@ def compile_route(
     route_dependencies: list[Depends],
     overrides: Mapping[Callable[..., Any], Callable[..., Any]],
     blocking: bool,
+    schemas: Mapping[str, Any],
 ) -> Compiled:
-    """The plan for `endpoint` on `path`. A handler without dependencies is called as it is;
-    one with them is called through an `async def` that solves them first."""
-    plan = analyze(label, path, endpoint)
+    """The plan for `endpoint` on `path` (`schemas`: a schema-first route's `body_schema`
+    and `parameter_schema`). A handler without dependencies is called as it is; one with
+    them is called through an `async def` that solves them first."""
+    plan = analyze(label, path, endpoint, **schemas)
     is_async = inspect.iscoroutinefunction(endpoint)
     if not route_dependencies and all(p.source != "depends" for p in plan):
         return Compiled(plan, endpoint, is_async)

@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
+from spikard import _spikard
 from spikard._spikard import Request
 from spikard.background import BackgroundTasks
 from spikard.schema import Constraints, SchemaSet, Shape, constraints_of, model_fields
@@ -131,9 +132,22 @@ def path_params(path: str) -> list[str]:
     return _PATH_PARAM.findall(path)
 
 
-def analyze(label: str, path: str, func: Callable[..., Any]) -> list[ParamDesc]:
+def analyze(
+    label: str,
+    path: str,
+    func: Callable[..., Any],
+    *,
+    body_schema: dict[str, Any] | None = None,
+    parameter_schema: dict[str, Any] | None = None,
+) -> list[ParamDesc]:
     """The extraction plan for `func` on `path`. Raises `TypeError` naming the route and
-    argument for anything the plan cannot express."""
+    argument for anything the plan cannot express.
+
+    Schema-first routes describe their inputs in JSON Schema instead of annotations:
+    `body_schema` is what the argument named `body` must be; `parameter_schema` is an
+    object schema whose properties are the parameters, each with `"in"` (`path`, `query`,
+    `header` or `cookie`; default path for `{segments}`, else query), passed to the handler
+    by name (it may take them as `**params`)."""
     in_path = set(path_params(path))
     try:
         hints = _type_hints(func)
@@ -141,15 +155,95 @@ def analyze(label: str, path: str, func: Callable[..., Any]) -> list[ParamDesc]:
     except Exception as exc:
         name = getattr(func, "__qualname__", repr(func))
         raise TypeError(f"route {label}: cannot read the signature of {name}: {exc}") from exc
-    plan = []
+    try:
+        plan = _declared(parameter_schema, in_path) if parameter_schema is not None else []
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"route {label}: parameter_schema: {exc}") from None
+    declared = {d.name for d in plan}
+    takes_any = any(p.kind == p.VAR_KEYWORD for p in signature.parameters.values())
+    if missing := [n for n in declared if n not in signature.parameters and not takes_any]:
+        raise TypeError(f"route {label}: the handler takes no argument for {missing} (add them or **params)")
     for name, p in signature.parameters.items():
+        if name in declared or (p.kind == p.VAR_KEYWORD and parameter_schema is not None):
+            continue
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.POSITIONAL_ONLY):
             raise TypeError(f"route {label}: parameter {name!r} must be passable by keyword")
         try:
-            plan.append(_describe(name, hints.get(name, str), p.default, in_path))
-        except TypeError as exc:
+            if body_schema is not None and name == "body":
+                plan.append(_schema_body(body_schema, p.default))
+            else:
+                plan.append(_describe(name, hints.get(name, str), p.default, in_path))
+        except (TypeError, ValueError) as exc:
             raise TypeError(f"route {label}: parameter {name!r}: {exc}") from None
+    if body_schema is not None and not any(d.name == "body" and d.source == "body" for d in plan):
+        raise TypeError(f"route {label}: body_schema is given but the handler has no `body` argument")
     return plan
+
+
+def _schema_body(schema: dict[str, Any], default: Any) -> ParamDesc:
+    has_default = default is not inspect.Parameter.empty
+    check = _compiled(schema)
+    return ParamDesc(
+        "body",
+        "body",
+        "body",
+        "json",
+        False,
+        not has_default,
+        default if has_default else None,
+        schema,
+        check,
+    )
+
+
+def _declared(schema: dict[str, Any], in_path: set[str]) -> list[ParamDesc]:
+    """The parameters a `parameter_schema` declares."""
+    properties = schema.get("properties")
+    if schema.get("type", "object") != "object" or not isinstance(properties, dict):
+        raise TypeError("must be an object schema with properties")
+    required = set(schema.get("required", ()))
+    plan = []
+    for name, declared in properties.items():
+        prop = dict(declared)
+        where = prop.pop("in", None) or ("path" if name in in_path else "query")
+        if where not in ("path", "query", "header", "cookie"):
+            raise TypeError(f"{name}: unknown source {where!r}")
+        source = typing.cast(Source, where)
+        if source == "path" and name not in in_path:
+            raise TypeError(f"{name}: the path has no such {{segment}}")
+        kind, is_list = _schema_kind(prop)
+        default = prop.get("default")
+        check = {k: v for k, v in prop.items() if k != "default"}
+        text = _compiled(check) if _needs_check(check, kind, is_list) else None
+        key = name.lower() if source == "header" else name
+        is_required = source == "path" or name in required
+        plan.append(ParamDesc(name, source, key, kind, is_list, is_required, default, prop, text))
+    return plan
+
+
+def _compiled(schema: dict[str, Any]) -> str:
+    """`schema` as the JSON the Rust validator reads; `ValueError` if it cannot run it."""
+    text = json.dumps(schema)
+    _spikard.check_schema(text)
+    return text
+
+
+def _schema_kind(schema: dict[str, Any]) -> tuple[str, bool]:
+    """What a parameter with this JSON Schema is coerced to before it is checked."""
+    kind = schema.get("type")
+    if kind == "array":
+        item, nested = _schema_kind(schema.get("items", {}))
+        if nested:
+            raise TypeError("a list of lists cannot be a parameter")
+        return item, True
+    if kind is None and schema.get("enum") and all(type(v) is int for v in schema["enum"]):
+        kind = "integer"
+    if kind == "string" and schema.get("format") == "uuid":
+        return "uuid", False
+    known = {"integer": "int", "number": "float", "boolean": "bool", "string": "str", None: "str"}
+    if kind not in known:
+        raise TypeError(f"unsupported parameter type {kind!r}")
+    return known[kind], False
 
 
 def _type_hints(func: Callable[..., Any]) -> dict[str, Any]:
@@ -205,7 +299,7 @@ def _describe(name: str, annotation: Any, default: Any, in_path: set[str]) -> Pa
             schema = {"type": "object", "properties": {name: schema}, "required": [name]}
             shape = ("field", name, shape)
         document = schemas.document(schema)
-        check = None if not document else json.dumps(document)
+        check = _compiled(document) if document else None
         return ParamDesc(name, "body", name, "json", False, not has_default, default, document, check, shape)
 
     kind, is_list = _scalar_kind(base)
@@ -225,7 +319,7 @@ def _describe(name: str, annotation: Any, default: Any, in_path: set[str]) -> Pa
     schema = {"anyOf": [checked, {"type": "null"}]} if base is not annotation else checked
     if has_default and _jsonable(default):
         schema = {**schema, "default": default}
-    check = json.dumps(checked) if _needs_check(checked, kind, is_list) else None
+    check = _compiled(checked) if _needs_check(checked, kind, is_list) else None
     return ParamDesc(name, source, key, kind, is_list, required, default, schema, check, shape)
 
 
