@@ -10,12 +10,14 @@ from spikard.background import BackgroundTasks
 from spikard.exceptions import HTTPException, StartupError
 from spikard.params import Body, Cookie, Depends, Header, Path, Query
 from spikard.responses import Response
+from spikard.schema import Field
 
 __all__ = [
     "BackgroundTasks",
     "Body",
     "Cookie",
     "Depends",
+    "Field",
     "HTTPException",
     "Header",
     "Path",
