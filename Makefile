@@ -69,7 +69,9 @@ check-core:
 		echo "spikard-core depends on pyo3"; exit 1; \
 	else echo "spikard-core: no pyo3 in its dependency tree"; fi
 
+# Includes the /docs page opened in headless Chromium and schemathesis against /openapi.json.
 test-python: build
+	tools/install-chromium.sh
 	$(PY) -m pytest $(PKG)/tests -q
 
 # The runner end to end (a --quick run on real servers), its schema and its HTML report.

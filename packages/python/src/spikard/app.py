@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 from spikard import _spikard
 from spikard.dependencies import compile_route
 from spikard.lifespan import Lifespan, LifespanFactory, State
+from spikard.openapi import mount_docs
 from spikard.params import Depends, ParamDesc
 from spikard.responses import Response
 from spikard.schema import SchemaSet
@@ -111,11 +112,18 @@ class Spikard:
         blocking_threads: int = 8,
         blocking_queue: int = 64,
         lifespan: LifespanFactory | None = None,
+        title: str = "Spikard",
+        version: str = "0.1.0",
+        openapi_url: str | None = "/openapi.json",
+        docs_url: str | None = "/docs",
     ) -> None:
         """`profile` turns on per-request phase timings at `GET /__spikard/profile`
         (default: on when the environment has `SPIKARD_PROFILE=1`). Handlers registered with
         `blocking=True` run on a pool of `blocking_threads` threads; past that many running
-        plus `blocking_queue` waiting, their requests are answered 503 with `Retry-After`."""
+        plus `blocking_queue` waiting, their requests are answered 503 with `Retry-After`.
+
+        The app's OpenAPI 3.1 document (`title`, `version`) is served at `openapi_url` and
+        Swagger UI, from files inside the package, at `docs_url`; None turns either off."""
         self.blocking_threads = blocking_threads
         self.blocking_queue = blocking_queue
         self.state = State()
@@ -127,6 +135,9 @@ class Spikard:
         self.routes: list[Route] = []
         # `{dependency: replacement}`, for tests; read when the server is built.
         self.dependency_overrides: dict[Callable[..., Any], Callable[..., Any]] = {}
+        self.title = title
+        self.version = version
+        mount_docs(self, openapi_url, docs_url)
 
     def route(
         self,
