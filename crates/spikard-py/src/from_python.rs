@@ -5,6 +5,9 @@
 //! dataclasses, datetimes, UUIDs, decimals, sets, tuples, msgspec and pydantic models) goes
 //! through `slow_path`.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, StatusCode, header};
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -26,7 +29,6 @@ static DATE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static TIME: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static UUID: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static DECIMAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-static IS_DATACLASS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 /// A handler's return value as the response to send; `status` applies to plain values.
 pub fn to_response(
@@ -371,6 +373,9 @@ fn write_seq<'py>(
 #[inline(never)]
 fn slow_path(py: Python<'_>, out: &mut Vec<u8>, value: &Bound<'_, PyAny>, depth: usize) -> PyResult<()> {
     use pyo3::intern;
+    if let Some(fields) = dataclass_fields(py, value)? {
+        return write_dataclass(py, out, value, &fields, depth);
+    }
     if value.is_instance(ENUM.import(py, "enum", "Enum")?)? {
         return write_value(py, out, &value.getattr(intern!(py, "value"))?, depth + 1);
     }
@@ -415,8 +420,6 @@ fn slow_path(py: Python<'_>, out: &mut Vec<u8>, value: &Bound<'_, PyAny>, depth:
             ));
         }
         out.extend_from_slice(value.str()?.to_str()?.as_bytes());
-    } else if is_dataclass_instance(py, value)? {
-        write_dataclass(py, out, value, depth)?;
     } else if let Some(plain) = model_to_builtins(py, value)? {
         write_value(py, out, &plain, depth + 1)?;
     } else {
@@ -460,33 +463,56 @@ fn model_to_builtins<'py>(py: Python<'py>, value: &Bound<'py, PyAny>) -> PyResul
     Ok(None)
 }
 
-fn is_dataclass_instance(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<bool> {
-    if value.is_instance_of::<PyType>() {
-        return Ok(false);
+/// The data fields of a dataclass type, in order, or `None` for any other type.
+type Fields = Option<Arc<[Py<PyString>]>>;
+
+/// [`Fields`] per type seen on the slow path (keyed by the type object, which the entry keeps
+/// alive), so a dataclass's fields are read once, not per response.
+static DATACLASS_FIELDS: PyOnceLock<Mutex<FieldCache>> = PyOnceLock::new();
+type FieldCache = HashMap<usize, (Py<PyType>, Fields)>;
+
+fn dataclass_fields(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Fields> {
+    use pyo3::intern;
+    let ty = value.get_type();
+    let key = ty.as_ptr() as usize;
+    let cache = DATACLASS_FIELDS.get_or_init(py, Default::default);
+    if let Some((_, fields)) = cache.lock().expect("never poisoned").get(&key) {
+        return Ok(fields.clone());
     }
-    let is_dataclass = IS_DATACLASS.get_or_try_init(py, || {
-        py.import("dataclasses")?.getattr("is_dataclass").map(Bound::unbind)
-    })?;
-    is_dataclass.bind(py).call1((value,))?.is_truthy()
+    let mut fields = None;
+    if let Ok(declared) = ty.getattr(intern!(py, "__dataclass_fields__"))
+        && let Ok(declared) = declared.cast::<PyDict>()
+    {
+        let mut names = Vec::new();
+        for (name, field) in declared.iter() {
+            // ClassVar and InitVar pseudo-fields are not data.
+            let kind = field.getattr(intern!(py, "_field_type"))?;
+            if kind.getattr(intern!(py, "name"))?.cast::<PyString>()?.to_str()? == "_FIELD" {
+                names.push(name.cast_into::<PyString>()?.unbind());
+            }
+        }
+        fields = Some(Arc::from(names));
+    }
+    cache
+        .lock()
+        .expect("never poisoned")
+        .insert(key, (ty.unbind(), fields.clone()));
+    Ok(fields)
 }
 
-fn write_dataclass(py: Python<'_>, out: &mut Vec<u8>, value: &Bound<'_, PyAny>, depth: usize) -> PyResult<()> {
-    use pyo3::intern;
-    let fields = value.getattr(intern!(py, "__dataclass_fields__"))?;
-    let fields = fields.cast::<PyDict>()?;
+fn write_dataclass(
+    py: Python<'_>,
+    out: &mut Vec<u8>,
+    value: &Bound<'_, PyAny>,
+    fields: &[Py<PyString>],
+    depth: usize,
+) -> PyResult<()> {
     out.push(b'{');
-    let mut first = true;
-    for (name, field) in fields.iter() {
-        // ClassVar and InitVar pseudo-fields are not data.
-        let kind = field.getattr(intern!(py, "_field_type"))?;
-        if kind.getattr(intern!(py, "name"))?.cast::<PyString>()?.to_str()? != "_FIELD" {
-            continue;
-        }
-        if !first {
+    for (i, name) in fields.iter().enumerate() {
+        if i > 0 {
             out.push(b',');
         }
-        first = false;
-        let name = name.cast::<PyString>()?;
+        let name = name.bind(py);
         write_str(out, name.to_str()?);
         out.push(b':');
         write_value(py, out, &value.getattr(name)?, depth + 1)?;

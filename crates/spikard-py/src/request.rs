@@ -8,7 +8,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 
 use crate::to_python::JsonBody;
-use spikard_core::request::QueryParams;
+use spikard_core::request::{QueryParams, header_text};
 
 #[pyclass(frozen, name = "Request", module = "spikard._spikard")]
 pub struct PyRequest {
@@ -69,15 +69,6 @@ fn plain_dict(py: Python<'_>, pairs: impl IntoIterator<Item = (String, String)>)
         dict.set_item(k, v)?;
     }
     Ok(dict)
-}
-
-/// A header value as text: UTF-8 when it is, otherwise Latin-1 (as HTTP/1.1 historically
-/// allowed), so no byte is dropped.
-fn header_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
-    match std::str::from_utf8(bytes) {
-        Ok(s) => s.into(),
-        Err(_) => bytes.iter().map(|&b| b as char).collect::<String>().into(),
-    }
 }
 
 #[pymethods]

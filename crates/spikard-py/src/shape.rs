@@ -12,6 +12,8 @@ use pyo3::types::{PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 pub enum Shape {
     /// An `int` where a `float` was declared.
     Float,
+    /// An integral float (`2.0`) where an `int` was declared.
+    Int,
     Convert(Py<PyAny>),
     List(Box<Shape>),
     Dict(Box<Shape>),
@@ -41,6 +43,7 @@ impl Shape {
         };
         Ok(Some(match tag.as_str() {
             "float" => Shape::Float,
+            "int" => Shape::Int,
             "convert" => Shape::Convert(desc.get_item(1)?.unbind()),
             "list" => Shape::List(inner(1)?),
             "dict" => Shape::Dict(inner(1)?),
@@ -76,6 +79,10 @@ impl Shape {
         match self {
             Shape::Float => match value.cast_exact::<PyInt>() {
                 Ok(int) => Ok(PyFloat::new(py, int.extract::<f64>()?).into_any()),
+                Err(_) => Ok(value),
+            },
+            Shape::Int => match value.cast_exact::<PyFloat>() {
+                Ok(f) => f.call_method0(pyo3::intern!(py, "__int__")),
                 Err(_) => Ok(value),
             },
             Shape::Convert(f) => f.bind(py).call1((value,)),

@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from fastapi import Body, FastAPI
+from models import Catalogue, Small
 
 app = FastAPI()
 
@@ -17,6 +18,16 @@ app = FastAPI()
 @app.post("/json/xlarge")
 @app.post("/async/json/small")
 async def json_echo(body: dict[str, Any] = Body()) -> dict[str, Any]:  # noqa: B008
+    return body
+
+
+@app.post("/validated/json/small")
+async def validated_small(body: Small) -> Small:
+    return body
+
+
+@app.post("/validated/json/medium")
+async def validated_medium(body: Catalogue) -> Catalogue:
     return body
 
 

@@ -8,6 +8,8 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
+from models import VALIDATED
+from pydantic import ValidationError
 
 JSON = [("content-type", "application/json")]
 
@@ -60,6 +62,15 @@ async def app(scope: Any, proto: Any) -> None:
     if scope.method == "POST" and parts[0] in ("json", "async"):
         body = await proto()
         proto.response_bytes(200, JSON, orjson.dumps(orjson.loads(body)))
+        return
+    if scope.method == "POST" and parts[:2] == ["validated", "json"] and parts[2:] in (["small"], ["medium"]):
+        body = await proto()
+        try:
+            model = VALIDATED[parts[2]].model_validate_json(body)
+        except ValidationError as e:
+            proto.response_str(422, JSON, e.json(include_url=False))
+            return
+        proto.response_str(200, JSON, model.model_dump_json())
         return
     try:
         status, payload = _route(scope.method, parts, scope)

@@ -1,11 +1,13 @@
-"""The workload endpoints on Robyn (1 process, 1 worker). The port comes from $PORT."""
+"""The workload endpoints on Robyn (1 process, 1 worker). The port comes from $PORT.
 
-from __future__ import annotations
+No `from __future__ import annotations`: Robyn reads handler annotations as objects, and a
+string annotation would hide the pydantic models from it."""
 
 import os
 import uuid
 from typing import Any
 
+from models import Catalogue, Small
 from robyn import Request, Robyn
 
 app = Robyn(__file__)
@@ -22,6 +24,18 @@ for size in ("small", "medium", "large", "xlarge"):
 @app.post("/async/json/small")
 async def async_echo(request: Request) -> Any:
     return request.json()
+
+
+# Robyn validates a pydantic-typed parameter from the JSON body (422 otherwise) and
+# serializes a returned model.
+@app.post("/validated/json/small")
+def validated_small(body: Small) -> Small:
+    return body
+
+
+@app.post("/validated/json/medium")
+def validated_medium(body: Catalogue) -> Catalogue:
+    return body
 
 
 @app.get("/path/:id")

@@ -3,16 +3,32 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from models import VALIDATED
+from pydantic import BaseModel, ValidationError
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 
 async def json_echo(request: Request) -> JSONResponse:
     return JSONResponse(await request.json())
+
+
+def validated(model: type[BaseModel]) -> Callable[[Request], Awaitable[Response]]:
+    """An echo that validates the body against `model` first (422 with pydantic's errors)."""
+
+    async def endpoint(request: Request) -> Response:
+        try:
+            body = model.model_validate_json(await request.body())
+        except ValidationError as e:
+            return Response(e.json(include_url=False), 422, media_type="application/json")
+        return Response(body.model_dump_json(), media_type="application/json")
+
+    return endpoint
 
 
 async def path_simple(request: Request) -> JSONResponse:
@@ -70,6 +86,10 @@ app = Starlette(
             for size in ("small", "medium", "large", "xlarge")
         ],
         Route("/async/json/small", json_echo, methods=["POST"]),
+        *[
+            Route(f"/validated/json/{size}", validated(model), methods=["POST"])
+            for size, model in VALIDATED.items()
+        ],
         Route("/path/{id}", path_simple),
         Route("/path-multiple/{user_id}/posts/{post_id}", path_multiple),
         Route("/path-int/{n:int}", path_int),

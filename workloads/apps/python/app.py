@@ -6,9 +6,11 @@ Every benchmark target serves these same endpoints with the same bodies.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 from spikard import Spikard
+from spikard.schema import Field
 
 app = Spikard()
 
@@ -25,6 +27,52 @@ def json_echo(body: dict[str, Any]) -> dict[str, Any]:
 @app.post("/async/json/small")
 async def async_json_echo(body: dict[str, Any]) -> dict[str, Any]:
     """The same echo from an `async def` handler."""
+    return body
+
+
+@dataclass
+class Small:
+    id: Annotated[int, Field(ge=1)]
+    name: Annotated[str, Field(min_length=1, max_length=64)]
+    active: bool
+    count: Annotated[int, Field(ge=0)]
+    tags: Annotated[list[str], Field(max_length=16)]
+
+
+@dataclass
+class Dimensions:
+    w: Annotated[int, Field(ge=0)]
+    h: Annotated[int, Field(ge=0)]
+    d: Annotated[int, Field(ge=0)]
+
+
+@dataclass
+class Item:
+    id: Annotated[int, Field(ge=0)]
+    sku: Annotated[str, Field(pattern=r"^SKU-[0-9]{8}$")]
+    name: Annotated[str, Field(min_length=1, max_length=128)]
+    price: Annotated[float, Field(gt=0)]
+    in_stock: bool
+    tags: list[str]
+    dimensions: Dimensions
+    note: str | None
+
+
+@dataclass
+class Catalogue:
+    catalogue: Annotated[str, Field(min_length=1)]
+    items: list[Item]
+    pad: str  # filler that brings the payload to 5 KiB
+
+
+@app.post("/validated/json/small")
+def validated_small(body: Small) -> Small:
+    """The body validated against a constrained dataclass (422 otherwise), built, echoed."""
+    return body
+
+
+@app.post("/validated/json/medium")
+def validated_medium(body: Catalogue) -> Catalogue:
     return body
 
 

@@ -2,14 +2,17 @@
 
 use http::HeaderMap;
 
-/// Every cookie in every `Cookie` header, in order. Values keep their bytes; surrounding
+/// Every cookie in every `Cookie` header, in order. Values keep their bytes (read as UTF-8,
+/// or Latin-1 when they are not UTF-8); surrounding
 /// double quotes are removed as RFC 6265 allows. Pairs without `=` are ignored.
 pub fn parse_cookies(headers: &HeaderMap) -> Vec<(String, String)> {
     headers
         .get_all(http::header::COOKIE)
         .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|line| line.split(';'))
+        .flat_map(|v| {
+            let line = super::header_text(v.as_bytes()).into_owned();
+            line.split(';').map(str::to_owned).collect::<Vec<_>>()
+        })
         .filter_map(|pair| {
             let (name, value) = pair.split_once('=')?;
             let name = name.trim();

@@ -59,6 +59,15 @@ impl Request {
 }
 
 /// True when a `Content-Type` value names JSON (`application/json` or any `+json` suffix).
+/// A header value as text: UTF-8 when it is, otherwise Latin-1 (as HTTP/1.1 historically
+/// allowed), so no byte is dropped.
+pub fn header_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.into(),
+        Err(_) => bytes.iter().map(|&b| b as char).collect::<String>().into(),
+    }
+}
+
 pub fn is_json_content_type(value: &str) -> bool {
     let essence = value.split(';').next().unwrap_or("").trim();
     let Some((kind, subtype)) = essence.split_once('/') else {

@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 use super::compile::{ARR, Additional, BOOL, INT, Limit, NEVER, NULL, NUM, OBJ, Rule, STR};
+use super::format::Format;
 use super::view::{Kind, View};
 use crate::problem::{FieldError, Source};
 
@@ -15,6 +16,39 @@ type Bound<'r> = (
     fn(f64, f64) -> bool,
 );
 
+/// Where the checker is in the document: a chain of keys and indexes on the stack, turned
+/// into an error's `loc` only when there is an error.
+#[derive(Clone, Copy)]
+pub(super) enum Path<'p> {
+    /// The `loc` prefix the caller gave (e.g. a parameter's name).
+    Root(&'p [Value]),
+    Key(&'p Path<'p>, &'p str),
+    Index(&'p Path<'p>, usize),
+}
+
+impl Path<'_> {
+    fn write(&self, loc: &mut Vec<Value>) {
+        match self {
+            Path::Root(prefix) => loc.extend_from_slice(prefix),
+            Path::Key(parent, key) => {
+                parent.write(loc);
+                loc.push(Value::from(*key));
+            }
+            Path::Index(parent, i) => {
+                parent.write(loc);
+                loc.push(Value::from(*i));
+            }
+        }
+    }
+
+    fn depth(&self) -> usize {
+        match self {
+            Path::Root(prefix) => prefix.len(),
+            Path::Key(parent, _) | Path::Index(parent, _) => parent.depth() + 1,
+        }
+    }
+}
+
 pub(super) struct Checker<'r, 'e> {
     pub rules: &'r [Rule],
     pub source: Source,
@@ -22,21 +56,28 @@ pub(super) struct Checker<'r, 'e> {
 }
 
 impl Checker<'_, '_> {
-    fn push(&mut self, kind: &'static str, msg: impl Into<String>, input: Value, path: &[Value]) -> &mut FieldError {
+    fn push(&mut self, kind: &'static str, msg: impl Into<String>, input: Value, path: &Path<'_>) -> &mut FieldError {
         let mut err = FieldError::new(kind, self.source, msg, input);
-        err.loc.extend_from_slice(path);
+        path.write(&mut err.loc);
         self.errors.push(err);
         self.errors.last_mut().expect("just pushed")
     }
 
-    pub fn check<V: View>(&mut self, id: usize, value: V, path: &mut Vec<Value>) {
+    pub fn check<V: View>(&mut self, id: usize, value: V, path: &Path<'_>) {
         let rule = &self.rules[id];
         if let Some(target) = rule.reference {
             self.check(target, value, path);
         }
         let kind = value.kind();
         if rule.types != 0 && !type_matches(rule.types, kind) {
-            let (err, msg) = type_error(rule.types, kind);
+            let (err, msg) = if rule.format == Some(Format::Decimal) {
+                (
+                    "decimal_type",
+                    "Decimal input should be an integer, float, string or Decimal object",
+                )
+            } else {
+                type_error(rule.types, kind)
+            };
             self.push(err, msg, value.to_value(), path);
             return;
         }
@@ -74,7 +115,7 @@ impl Checker<'_, '_> {
 
     /// `anyOf` (or `oneOf` when `exactly_one`): passes if a branch passes; otherwise the
     /// errors of the branch that came closest.
-    fn union<V: View>(&mut self, branches: &[usize], value: V, path: &mut Vec<Value>, exactly_one: bool) {
+    fn union<V: View>(&mut self, branches: &[usize], value: V, path: &Path<'_>, exactly_one: bool) {
         let mut best: Option<Vec<FieldError>> = None;
         let mut passed = 0;
         for &branch in branches {
@@ -108,13 +149,37 @@ impl Checker<'_, '_> {
         }
     }
 
-    fn number<V: View>(&mut self, rule: &Rule, kind: Kind<'_>, value: V, path: &[Value]) {
+    /// Numeric constraints, in pydantic's order (`multiple_of`, `le`, `lt`, `ge`, `gt`);
+    /// like pydantic, only the first one a value breaks is reported.
+    fn number<V: View>(&mut self, rule: &Rule, kind: Kind<'_>, value: V, path: &Path<'_>) {
         let n = match kind {
             Kind::Int(i) => i as f64,
             Kind::BigInt(f) | Kind::Float(f) => f,
             _ => return,
         };
+        if let Some(m) = &rule.multiple_of {
+            let fails = match (kind, m.json.as_i64()) {
+                (Kind::Int(i), Some(step)) => i % i128::from(step) != 0,
+                _ => {
+                    let q = n / m.value;
+                    (q - q.round()).abs() > 1e-9
+                }
+            };
+            if fails {
+                let msg = format!("Input should be a multiple of {}", m.json);
+                self.push_ctx("multiple_of", msg, value, path, "multiple_of", m.json.clone());
+                return;
+            }
+        }
         let bounds: [Bound<'_>; 4] = [
+            (
+                &rule.maximum,
+                "less_than_equal",
+                "less than or equal to",
+                "le",
+                |n, l| n > l,
+            ),
+            (&rule.exclusive_maximum, "less_than", "less than", "lt", |n, l| n >= l),
             (
                 &rule.minimum,
                 "greater_than_equal",
@@ -125,91 +190,74 @@ impl Checker<'_, '_> {
             (&rule.exclusive_minimum, "greater_than", "greater than", "gt", |n, l| {
                 n <= l
             }),
-            (
-                &rule.maximum,
-                "less_than_equal",
-                "less than or equal to",
-                "le",
-                |n, l| n > l,
-            ),
-            (&rule.exclusive_maximum, "less_than", "less than", "lt", |n, l| n >= l),
         ];
         for (limit, err, words, ctx, fails) in bounds {
             if let Some(limit) = limit
                 && fails(n, limit.value)
             {
-                self.push(
-                    err,
-                    format!("Input should be {words} {}", limit.json),
-                    value.to_value(),
-                    path,
-                )
-                .ctx
-                .get_or_insert_default()
-                .insert(ctx.into(), limit.json.clone());
-            }
-        }
-        if let Some(m) = &rule.multiple_of {
-            let fails = match (kind, m.json.as_i64()) {
-                (Kind::Int(i), Some(step)) => i % i128::from(step) != 0,
-                _ => {
-                    let q = n / m.value;
-                    (q - q.round()).abs() > 1e-9
-                }
-            };
-            if fails {
-                self.push(
-                    "multiple_of",
-                    format!("Input should be a multiple of {}", m.json),
-                    value.to_value(),
-                    path,
-                )
-                .ctx
-                .get_or_insert_default()
-                .insert("multiple_of".into(), m.json.clone());
+                let msg = format!("Input should be {words} {}", limit.json);
+                self.push_ctx(err, msg, value, path, ctx, limit.json.clone());
+                return;
             }
         }
     }
 
-    fn string<V: View>(&mut self, rule: &Rule, s: &str, value: V, path: &[Value]) {
+    /// String constraints: lengths, then pattern, then format; the first one broken is
+    /// reported. A decimal string is then held to the numeric constraints.
+    fn string<V: View>(&mut self, rule: &Rule, s: &str, value: V, path: &Path<'_>) {
         if rule.min_length.is_some() || rule.max_length.is_some() {
             let len = s.chars().count();
             if let Some(min) = rule.min_length
                 && len < min
             {
                 let msg = format!("String should have at least {min} character{}", plural(min));
-                self.push("string_too_short", msg, value.to_value(), path)
-                    .ctx
-                    .get_or_insert_default()
-                    .insert("min_length".into(), min.into());
+                self.push_ctx("string_too_short", msg, value, path, "min_length", min.into());
+                return;
             }
             if let Some(max) = rule.max_length
                 && len > max
             {
                 let msg = format!("String should have at most {max} character{}", plural(max));
-                self.push("string_too_long", msg, value.to_value(), path)
-                    .ctx
-                    .get_or_insert_default()
-                    .insert("max_length".into(), max.into());
+                self.push_ctx("string_too_long", msg, value, path, "max_length", max.into());
+                return;
             }
         }
         if let Some((re, source)) = &rule.pattern
             && !re.is_match(s)
         {
             let msg = format!("String should match pattern '{source}'");
-            self.push("string_pattern_mismatch", msg, value.to_value(), path)
-                .ctx
-                .get_or_insert_default()
-                .insert("pattern".into(), source.clone().into());
+            self.push_ctx(
+                "string_pattern_mismatch",
+                msg,
+                value,
+                path,
+                "pattern",
+                source.clone().into(),
+            );
+            return;
         }
-        if let Some(format) = rule.format
-            && let Err(e) = format.check(s)
-        {
-            self.push(e.kind, e.msg, value.to_value(), path);
+        if let Some(format) = rule.format {
+            if let Err(e) = format.check(s) {
+                let err = self.push(e.kind, e.msg, value.to_value(), path);
+                if let Some(ctx) = e.ctx {
+                    err.ctx.get_or_insert_default().insert("error".into(), ctx.into());
+                }
+            } else if format == Format::Decimal
+                && let Ok(n) = s.parse::<f64>()
+            {
+                self.number(rule, Kind::Float(n), value, path);
+            }
         }
     }
 
-    fn array<V: View>(&mut self, rule: &Rule, len: usize, value: V, path: &mut Vec<Value>) {
+    fn push_ctx<V: View>(&mut self, kind: &'static str, msg: String, value: V, path: &Path<'_>, key: &str, ctx: Value) {
+        self.push(kind, msg, value.to_value(), path)
+            .ctx
+            .get_or_insert_default()
+            .insert(key.into(), ctx);
+    }
+
+    fn array<V: View>(&mut self, rule: &Rule, len: usize, value: V, path: &Path<'_>) {
         let bounds = [
             (
                 rule.min_items.filter(|&m| len < m),
@@ -232,25 +280,24 @@ impl Checker<'_, '_> {
             }
         }
         if let Some(items) = rule.items {
-            value.for_each_item(|i, item| {
-                path.push(i.into());
-                self.check(items, item, path);
-                path.pop();
-            });
+            value.for_each_item(|i, item| self.check(items, item, &Path::Index(path, i)));
         }
     }
 
-    fn object<V: View>(&mut self, rule: &Rule, value: V, path: &mut Vec<Value>) {
+    /// Errors come in the order the properties are declared (then extra keys), as
+    /// pydantic reports them, whatever the order of the keys in the document.
+    fn object<V: View>(&mut self, rule: &Rule, value: V, path: &Path<'_>) {
         if rule.properties.is_empty() && matches!(rule.additional, Additional::Allow) {
             return;
         }
-        let mut seen = vec![false; rule.properties.len()];
+        let first = self.errors.len();
+        let mut seen = Seen::new(rule.properties.len());
         value.for_each_entry(|key, item| {
-            path.push(key.into());
+            let here = Path::Key(path, key);
             match rule.properties.iter().position(|(name, _)| name == key) {
                 Some(i) => {
-                    seen[i] = true;
-                    self.check(rule.properties[i].1, item, path);
+                    seen.insert(i);
+                    self.check(rule.properties[i].1, item, &here);
                 }
                 None => match rule.additional {
                     Additional::Allow => {}
@@ -259,22 +306,57 @@ impl Checker<'_, '_> {
                             "extra_forbidden",
                             "Extra inputs are not permitted",
                             item.to_value(),
-                            path,
+                            &here,
                         );
                     }
-                    Additional::Rule(extra) => self.check(extra, item, path),
+                    Additional::Rule(extra) => self.check(extra, item, &here),
                 },
             }
-            path.pop();
         });
-        let missing: Vec<usize> = rule.required.iter().copied().filter(|&i| !seen[i]).collect();
-        if !missing.is_empty() {
+        if rule.required.iter().any(|&i| !seen.contains(i)) {
             let input = value.to_value();
-            for i in missing {
-                path.push(rule.properties[i].0.as_str().into());
-                self.push("missing", "Field required", input.clone(), path);
-                path.pop();
+            for &i in rule.required.iter().filter(|&&i| !seen.contains(i)) {
+                let here = Path::Key(path, &rule.properties[i].0);
+                self.push("missing", "Field required", input.clone(), &here);
             }
+        }
+        if self.errors.len() - first > 1 {
+            let depth = path.depth() + 1; // loc: the source, the path, then the key
+            let rank = |err: &FieldError| match err.loc.get(depth) {
+                Some(Value::String(key)) => rule.properties.iter().position(|(name, _)| name == key),
+                _ => None,
+            };
+            self.errors[first..].sort_by_key(|err| rank(err).unwrap_or(usize::MAX));
+        }
+    }
+}
+
+/// Which properties of an object were present: a bit set, on the stack up to 128 of them.
+enum Seen {
+    Few(u128),
+    Many(Vec<bool>),
+}
+
+impl Seen {
+    fn new(n: usize) -> Seen {
+        if n <= 128 {
+            Seen::Few(0)
+        } else {
+            Seen::Many(vec![false; n])
+        }
+    }
+
+    fn insert(&mut self, i: usize) {
+        match self {
+            Seen::Few(bits) => *bits |= 1 << i,
+            Seen::Many(flags) => flags[i] = true,
+        }
+    }
+
+    fn contains(&self, i: usize) -> bool {
+        match self {
+            Seen::Few(bits) => bits & (1 << i) != 0,
+            Seen::Many(flags) => flags[i],
         }
     }
 }
@@ -288,6 +370,8 @@ fn type_matches(types: u8, kind: Kind<'_>) -> bool {
         Kind::Null => NULL,
         Kind::Bool(_) => BOOL,
         Kind::Int(_) | Kind::BigInt(_) => INT | NUM,
+        // `2.0` is an integer to JSON Schema and to pydantic.
+        Kind::Float(f) if f.fract() == 0.0 && f.is_finite() => INT | NUM,
         Kind::Float(_) => NUM,
         Kind::Str(_) => STR,
         Kind::Array(_) => ARR,

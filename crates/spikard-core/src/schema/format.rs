@@ -15,6 +15,8 @@ pub enum Format {
 pub struct FormatError {
     pub kind: &'static str,
     pub msg: String,
+    /// `ctx.error`, where pydantic gives one.
+    pub ctx: Option<String>,
 }
 
 impl Format {
@@ -30,11 +32,15 @@ impl Format {
     }
 
     pub fn check(self, text: &str) -> Result<(), FormatError> {
-        let fail = |kind, msg: String| Err(FormatError { kind, msg });
+        let fail = |kind, msg: String| Err(FormatError { kind, msg, ctx: None });
         match self {
             Format::Uuid => match uuid::Uuid::try_parse(text) {
                 Ok(_) => Ok(()),
-                Err(e) => fail("uuid_parsing", format!("Input should be a valid UUID, {e}")),
+                Err(e) => Err(FormatError {
+                    kind: "uuid_parsing",
+                    msg: format!("Input should be a valid UUID, {e}"),
+                    ctx: Some(e.to_string()),
+                }),
             },
             Format::Date => match date(text.as_bytes()) {
                 Ok([]) => Ok(()),

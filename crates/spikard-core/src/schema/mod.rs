@@ -37,13 +37,12 @@ impl Schema {
 
     /// Checks `value`, appending every failure to `errors` with `loc` starting at `loc`.
     pub fn validate(&self, value: impl View, source: Source, loc: &[serde_json::Value], errors: &mut Vec<FieldError>) {
-        let mut path = loc.to_vec();
         check::Checker {
             rules: &self.rules,
             source,
             errors,
         }
-        .check(0, value, &mut path);
+        .check(0, value, &check::Path::Root(loc));
     }
 
     /// Whether the root rule asks for nothing: any value passes.

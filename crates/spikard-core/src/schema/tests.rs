@@ -30,6 +30,27 @@ fn types_and_constraints() {
     let cases: Vec<(Value, Value, Vec<&str>)> = vec![
         (json!({"type": "integer"}), json!(3), vec![]),
         (json!({"type": "integer"}), json!(3.5), vec!["int_from_float"]),
+        (json!({"type": "integer"}), json!(2.0), vec![]),
+        (
+            json!({"type": "integer", "minimum": 0, "multipleOf": 2}),
+            json!(-3),
+            vec!["multiple_of"],
+        ),
+        (
+            json!({"type": "string", "minLength": 3, "pattern": "^[a-z]+$"}),
+            json!("A"),
+            vec!["string_too_short"],
+        ),
+        (
+            json!({"type": ["number", "string"], "format": "decimal", "maximum": 10}),
+            json!("11.5"),
+            vec!["less_than_equal"],
+        ),
+        (
+            json!({"type": ["number", "string"], "format": "decimal"}),
+            json!(true),
+            vec!["decimal_type"],
+        ),
         (json!({"type": "integer"}), json!("3"), vec!["int_type"]),
         (json!({"type": "number"}), json!(3), vec![]),
         (json!({"type": "number"}), json!(true), vec!["float_type"]),
@@ -184,10 +205,10 @@ fn objects_report_every_error_with_its_location() {
     assert_eq!(
         got,
         vec![
+            json!({"type": "missing", "loc": ["body", "id"], "msg": "Field required", "input": {"items": [{"sku": "a", "qty": 0}, {"qty": 2}], "note": "hi"}, "ctx": null}),
             json!({"type": "greater_than_equal", "loc": ["body", "items", 0, "qty"], "msg": "Input should be greater than or equal to 1", "input": 0, "ctx": {"ge": 1}}),
             json!({"type": "missing", "loc": ["body", "items", 1, "sku"], "msg": "Field required", "input": {"qty": 2}, "ctx": null}),
             json!({"type": "extra_forbidden", "loc": ["body", "note"], "msg": "Extra inputs are not permitted", "input": "hi", "ctx": null}),
-            json!({"type": "missing", "loc": ["body", "id"], "msg": "Field required", "input": {"items": [{"sku": "a", "qty": 0}, {"qty": 2}], "note": "hi"}, "ctx": null}),
         ]
     );
 }

@@ -82,7 +82,12 @@ fn parse_int(text: &str) -> Result<Coerced, CoerceError> {
             "Input should be a valid integer, unable to parse string as an integer",
         )
     };
+    // `1.0` and `1.000` are integers too, as pydantic reads them.
     let t = text.trim();
+    let t = match t.split_once('.') {
+        Some((whole, zeros)) if !zeros.is_empty() && zeros.bytes().all(|b| b == b'0') => whole,
+        _ => t,
+    };
     let (negative, digits) = match t.as_bytes().first() {
         Some(b'-') => (true, &t[1..]),
         Some(b'+') => (false, &t[1..]),

@@ -8,10 +8,11 @@ mod coerce;
 
 pub use coerce::{Coerced, ParamKind, coerce};
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use crate::problem::{FieldError, Source};
-use crate::request::{QueryParams, Request, parse_cookies};
+use crate::request::{QueryParams, Request, header_text, parse_cookies};
 use crate::schema::{ParamView, Schema};
 
 /// One declared parameter of a route.
@@ -55,16 +56,16 @@ pub fn extract(specs: &[ParamSpec], request: &Request) -> Result<Vec<ParamValue>
     let mut values = Vec::with_capacity(specs.len());
     let mut errors = Vec::new();
     for spec in specs {
-        let raw: Vec<&str> = match spec.source {
-            Source::Path => request.path_param(&spec.key).into_iter().collect(),
-            Source::Query if spec.list => query.get_all(&spec.key).collect(),
-            Source::Query => query.get(&spec.key).into_iter().collect(),
+        let raw: Vec<Cow<'_, str>> = match spec.source {
+            Source::Path => request.path_param(&spec.key).map(Cow::from).into_iter().collect(),
+            Source::Query if spec.list => query.get_all(&spec.key).map(Cow::from).collect(),
+            Source::Query => query.get(&spec.key).map(Cow::from).into_iter().collect(),
             Source::Header => {
                 let mut all = request
                     .headers
                     .get_all(spec.key.as_str())
                     .iter()
-                    .filter_map(|v| v.to_str().ok());
+                    .map(|v| header_text(v.as_bytes()));
                 if spec.list {
                     all.collect()
                 } else {
@@ -75,7 +76,7 @@ pub fn extract(specs: &[ParamSpec], request: &Request) -> Result<Vec<ParamValue>
                 .iter()
                 .rev()
                 .find(|(k, _)| *k == spec.key)
-                .map(|(_, v)| v.as_str())
+                .map(|(_, v)| Cow::from(v.as_str()))
                 .into_iter()
                 .collect(),
             Source::Body => unreachable!("bodies are not parameters"),

@@ -36,6 +36,7 @@ fn coerces_each_kind() {
         (ParamKind::Int, "42", Int(42)),
         (ParamKind::Int, " -7 ", Int(-7)),
         (ParamKind::Int, "+3", Int(3)),
+        (ParamKind::Int, "7.00", Int(7)),
         (
             ParamKind::Int,
             "123456789012345678901234567890",

@@ -27,6 +27,8 @@ from spikard.schema import Constraints, SchemaSet, Shape, constraints_of, model_
 Source = Literal["path", "query", "header", "cookie", "body", "request", "background", "depends"]
 
 _SCALARS: dict[Any, str] = {str: "str", int: "int", float: "float", bool: "bool", uuid.UUID: "uuid"}
+# Shapes of parameter types the Rust side coerces to already.
+_NATIVE = (("int",), ("float",), ("list", ("int",)), ("list", ("float",)))
 # Read as text, checked in Rust against their JSON Schema format, and built in Python.
 _TEXT_TYPES = (datetime.datetime, datetime.date, datetime.time, decimal.Decimal)
 _PATH_PARAM = re.compile(r"\{\*?([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -314,8 +316,8 @@ def _describe(name: str, annotation: Any, default: Any, in_path: set[str]) -> Pa
         key = (name.replace("_", "-") if convert else name).lower()
     required = source == "path" or not has_default
     checked, shape = schemas.of(base, constraints)
-    if kind in ("uuid", "float"):
-        shape = None  # the Rust side makes these already (lists of them too)
+    if shape in _NATIVE or kind == "uuid":
+        shape = None  # the Rust side makes these already
     schema = {"anyOf": [checked, {"type": "null"}]} if base is not annotation else checked
     if has_default and _jsonable(default):
         schema = {**schema, "default": default}

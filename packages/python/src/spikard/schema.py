@@ -8,6 +8,7 @@ the Rust side reads:
 
     None                              keep the value as it is
     ("float",)                        an int made a float
+    ("int",)                          an integral float (`2.0`) made an int
     ("convert", f)                    f(value)
     ("field", key, shape)             value[key] (an embedded body)
     ("list", shape)                   each item
@@ -145,7 +146,7 @@ class SchemaSet:
         if tp is bool:
             return {"type": "boolean"}, None
         if tp is int:
-            return {"type": "integer"}, None
+            return {"type": "integer"}, ("int",)
         if tp is float:
             return {"type": "number"}, ("float",)
         if tp is str:

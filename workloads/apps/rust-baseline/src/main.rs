@@ -13,6 +13,8 @@ use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
@@ -80,18 +82,140 @@ fn query_many(pairs: &[(String, String)]) -> Result<Value, String> {
     }))
 }
 
+/// The body of validated-json-small.
+#[derive(Deserialize, Serialize)]
+struct Small {
+    id: i64,
+    name: String,
+    active: bool,
+    count: i64,
+    tags: Vec<String>,
+}
+
+/// The body of validated-json-medium: a catalogue of items.
+#[derive(Deserialize, Serialize)]
+struct Catalogue {
+    catalogue: String,
+    items: Vec<Item>,
+    /// Filler that brings the payload to 5 KiB.
+    pad: String,
+}
+
+#[derive(Deserialize, Serialize)]
+struct Item {
+    id: i64,
+    sku: String,
+    name: String,
+    price: f64,
+    in_stock: bool,
+    tags: Vec<String>,
+    dimensions: Dimensions,
+    /// Required, and may be null: `deserialize_with` turns off serde's "absent means None".
+    #[serde(deserialize_with = "Option::deserialize")]
+    note: Option<String>,
+}
+
+#[derive(Deserialize, Serialize)]
+struct Dimensions {
+    w: i64,
+    h: i64,
+    d: i64,
+}
+
+/// The constraints serde's types cannot say, checked after deserializing.
+trait Validate {
+    /// The first violation, as a message naming the field.
+    fn validate(&self) -> Result<(), String>;
+}
+
+fn ensure(ok: bool, field: &str, rule: &str) -> Result<(), String> {
+    if ok { Ok(()) } else { Err(format!("{field}: {rule}")) }
+}
+
+/// Length in characters (code points), as Python counts it.
+fn chars_between(s: &str, min: usize, max: usize) -> bool {
+    (min..=max).contains(&s.chars().count())
+}
+
+/// `^SKU-[0-9]{8}$`
+fn is_sku(s: &str) -> bool {
+    s.len() == 12 && s.starts_with("SKU-") && s.bytes().skip(4).all(|b| b.is_ascii_digit())
+}
+
+impl Validate for Small {
+    fn validate(&self) -> Result<(), String> {
+        ensure(self.id >= 1, "id", "must be >= 1")?;
+        ensure(chars_between(&self.name, 1, 64), "name", "must be 1 to 64 characters")?;
+        ensure(self.count >= 0, "count", "must be >= 0")?;
+        ensure(self.tags.len() <= 16, "tags", "at most 16 items")
+    }
+}
+
+impl Validate for Catalogue {
+    fn validate(&self) -> Result<(), String> {
+        ensure(!self.catalogue.is_empty(), "catalogue", "must not be empty")?;
+        for (i, item) in self.items.iter().enumerate() {
+            item.validate().map_err(|e| format!("items.{i}.{e}"))?;
+        }
+        Ok(())
+    }
+}
+
+impl Validate for Item {
+    fn validate(&self) -> Result<(), String> {
+        ensure(self.id >= 0, "id", "must be >= 0")?;
+        ensure(is_sku(&self.sku), "sku", "must match ^SKU-[0-9]{8}$")?;
+        ensure(chars_between(&self.name, 1, 128), "name", "must be 1 to 128 characters")?;
+        ensure(self.price > 0.0, "price", "must be > 0")?;
+        let d = &self.dimensions;
+        ensure(d.w >= 0 && d.h >= 0 && d.d >= 0, "dimensions", "must be >= 0")
+    }
+}
+
+/// Deserializes a `T`, checks it and echoes it re-serialized: 400 for malformed JSON, 422 for
+/// JSON of the wrong shape or a broken constraint.
+fn validated<T: DeserializeOwned + Serialize + Validate>(body: &[u8]) -> Response<Full<Bytes>> {
+    let value: T = match serde_json::from_slice(body) {
+        Ok(value) => value,
+        Err(e) if e.is_data() => return error(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+        Err(_) => return error(StatusCode::BAD_REQUEST, "malformed JSON"),
+    };
+    match value.validate() {
+        Ok(()) => reply(StatusCode::OK, serde_json::to_vec(&value).expect("serializes")),
+        Err(detail) => error(StatusCode::UNPROCESSABLE_ENTITY, &detail),
+    }
+}
+
+async fn read_body(req: Request<Incoming>) -> Result<Bytes, Response<Full<Bytes>>> {
+    match req.into_body().collect().await {
+        Ok(body) => Ok(body.to_bytes()),
+        Err(_) => Err(error(StatusCode::BAD_REQUEST, "unreadable body")),
+    }
+}
+
 async fn handle(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
     let path = req.uri().path().to_owned();
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let response = match (req.method().clone(), segments.as_slice()) {
         (Method::POST, ["json", "small" | "medium" | "large" | "xlarge"] | ["async", "json", "small"]) => {
-            let body = match req.into_body().collect().await {
-                Ok(body) => body.to_bytes(),
-                Err(_) => return Ok(error(StatusCode::BAD_REQUEST, "unreadable body")),
+            let body = match read_body(req).await {
+                Ok(body) => body,
+                Err(response) => return Ok(response),
             };
             match serde_json::from_slice::<Value>(&body) {
                 Ok(value) => json(&value),
                 Err(_) => error(StatusCode::BAD_REQUEST, "malformed JSON"),
+            }
+        }
+        (Method::POST, ["validated", "json", size @ ("small" | "medium")]) => {
+            let body = match read_body(req).await {
+                Ok(body) => body,
+                Err(response) => return Ok(response),
+            };
+            if *size == "small" {
+                validated::<Small>(&body)
+            } else {
+                validated::<Catalogue>(&body)
             }
         }
         (Method::GET, ["path", id]) => json(&json!({"id": id})),

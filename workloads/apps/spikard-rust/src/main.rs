@@ -3,8 +3,10 @@
 //! difference between this target and `rust-baseline` is Spikard's own overhead.
 
 use clap::Parser;
+use serde_json::json;
 use spikard_core::json::{JsonDocument, write_f64, write_i64, write_nodes, write_str};
 use spikard_core::problem::Source;
+use spikard_core::schema::{Schema, TapeView};
 use spikard_core::validate::{Coerced, ParamKind, ParamSpec, ParamValue, extract};
 use spikard_core::{HandlerResult, Problem, Request, Router, ServerConfig, json_response, shutdown_signal};
 
@@ -91,6 +93,68 @@ async fn echo(req: Request) -> HandlerResult {
     Ok(json_response(out))
 }
 
+/// The echo, after the body passed `schema` (a problem+json 422 listing every error if not).
+fn validated_echo(schema: &Schema, req: &Request) -> HandlerResult {
+    let doc = JsonDocument::parse(&req.body)?;
+    let mut errors = Vec::new();
+    schema.validate(TapeView(doc.nodes()), Source::Body, &[], &mut errors);
+    if !errors.is_empty() {
+        return Err(Problem::validation(errors));
+    }
+    let mut out = Vec::with_capacity(req.body.len());
+    write_nodes(&mut out, doc.nodes());
+    Ok(json_response(out))
+}
+
+/// The validated-json-small body: the constraints of `Small` in workloads/apps/python/app.py.
+fn small_schema() -> serde_json::Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer", "minimum": 1},
+            "name": {"type": "string", "minLength": 1, "maxLength": 64},
+            "active": {"type": "boolean"},
+            "count": {"type": "integer", "minimum": 0},
+            "tags": {"type": "array", "items": {"type": "string"}, "maxItems": 16},
+        },
+        "required": ["id", "name", "active", "count", "tags"],
+    })
+}
+
+/// The validated-json-medium body: a `Catalogue` of `Item`s.
+fn medium_schema() -> serde_json::Value {
+    let size = json!({"type": "integer", "minimum": 0});
+    json!({
+        "type": "object",
+        "properties": {
+            "catalogue": {"type": "string", "minLength": 1},
+            "items": {"type": "array", "items": {"$ref": "#/$defs/Item"}},
+            "pad": {"type": "string"},
+        },
+        "required": ["catalogue", "items", "pad"],
+        "$defs": {
+            "Item": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer", "minimum": 0},
+                    "sku": {"type": "string", "pattern": "^SKU-[0-9]{8}$"},
+                    "name": {"type": "string", "minLength": 1, "maxLength": 128},
+                    "price": {"type": "number", "exclusiveMinimum": 0},
+                    "in_stock": {"type": "boolean"},
+                    "tags": {"type": "array", "items": {"type": "string"}},
+                    "dimensions": {
+                        "type": "object",
+                        "properties": {"w": size, "h": size, "d": size},
+                        "required": ["w", "h", "d"],
+                    },
+                    "note": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                },
+                "required": ["id", "sku", "name", "price", "in_stock", "tags", "dimensions", "note"],
+            },
+        },
+    })
+}
+
 fn router() -> Router {
     use Coerced::{Bool, Float, Int, Str};
     use ParamKind as K;
@@ -100,6 +164,15 @@ fn router() -> Router {
     }
     // Rust handlers are all async: the same echo.
     r.post("/async/json/small", echo).expect("route");
+    // Each schema is compiled once, here; the handler borrows it for every request.
+    for (size, schema) in [("small", small_schema()), ("medium", medium_schema())] {
+        let schema = Schema::compile(&schema).expect("a valid schema");
+        r.post(&format!("/validated/json/{size}"), move |req: Request| {
+            let result = validated_echo(&schema, &req);
+            async move { result }
+        })
+        .expect("route");
+    }
     r.get("/path/{id}", |req: Request| async move {
         params_object(&req, &[spec("id", Source::Path, K::Str, true)], &[Str(String::new())])
     })
