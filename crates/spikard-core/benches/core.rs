@@ -1,5 +1,5 @@
 //! Criterion benchmarks of the request path's Rust steps: JSON parse and re-encode at three
-//! sizes, route resolution, and parameter extraction. Each checks its result before timing.
+//! sizes, route resolution, parameter extraction and schema validation. Each checks its result before timing.
 
 use std::hint::black_box;
 
@@ -115,5 +115,34 @@ fn params(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, json, routing, params);
+/// JSON Schema validation of the validated-json workloads' bodies on the tape (the
+/// parse itself is `json/parse/...`).
+fn schema(c: &mut Criterion) {
+    use spikard_core::schema::{Schema, TapeView};
+    let mut group = c.benchmark_group("schema");
+    for (name, workload) in [
+        ("json-small", "validated-json-small"),
+        ("json-medium", "validated-json-medium"),
+    ] {
+        let body = payload(name);
+        let path = format!("{}/../../workloads/schemas/{workload}.json", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let schema = Schema::compile(&serde_json::from_slice(&text).expect("JSON")).expect("compiles");
+        let doc = JsonDocument::parse(&body).expect("payload parses");
+        let mut errors = Vec::new();
+        schema.validate(TapeView(doc.nodes()), Source::Body, &[], &mut errors);
+        assert!(errors.is_empty(), "{errors:?}");
+        group.throughput(Throughput::Bytes(body.len() as u64));
+        group.bench_function(format!("validate/{name}"), |b| {
+            b.iter(|| {
+                let mut errors = Vec::new();
+                schema.validate(TapeView(black_box(doc.nodes())), Source::Body, &[], &mut errors);
+                errors
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, json, routing, params, schema);
 criterion_main!(benches);

@@ -6,6 +6,7 @@
 //! through `slow_path`.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
@@ -469,7 +470,28 @@ type Fields = Option<Arc<[Py<PyString>]>>;
 /// [`Fields`] per type seen on the slow path (keyed by the type object, which the entry keeps
 /// alive), so a dataclass's fields are read once, not per response.
 static DATACLASS_FIELDS: PyOnceLock<Mutex<FieldCache>> = PyOnceLock::new();
-type FieldCache = HashMap<usize, (Py<PyType>, Fields)>;
+type FieldCache = HashMap<usize, (Py<PyType>, Fields), BuildHasherDefault<PointerHasher>>;
+
+/// Hashes a type's address: a multiply spreads its aligned bits (no need for SipHash's
+/// defence against chosen keys: these are type objects, not client input).
+#[derive(Default)]
+struct PointerHasher(u64);
+
+impl Hasher for PointerHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
 
 fn dataclass_fields(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Fields> {
     use pyo3::intern;
@@ -507,6 +529,21 @@ fn write_dataclass(
     fields: &[Py<PyString>],
     depth: usize,
 ) -> PyResult<()> {
+    // Fields are read from the instance's `__dict__` where they are (one lookup each),
+    // through `getattr` otherwise (slots, properties). A `__dict__` holding exactly the
+    // fields, in order (as `__init__` leaves it), is written like any dict.
+    // SAFETY: PyObject_GenericGetDict returns a new reference to the instance dict, or NULL
+    // with an error set (no dict slot), which `from_owned_ptr_or_err` turns into an `Err`.
+    let dict =
+        unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyObject_GenericGetDict(value.as_ptr(), std::ptr::null_mut())) }
+            .ok();
+    let dict = dict.as_ref().and_then(|d| d.cast::<PyDict>().ok());
+    if let Some(d) = dict
+        && holds_exactly(d, fields)
+    {
+        // SAFETY: `d` is a live dict we hold a reference to for the call.
+        return unsafe { write_dict_object(py, out, d.as_ptr(), depth) };
+    }
     out.push(b'{');
     for (i, name) in fields.iter().enumerate() {
         if i > 0 {
@@ -515,10 +552,31 @@ fn write_dataclass(
         let name = name.bind(py);
         write_str(out, name.to_str()?);
         out.push(b':');
-        write_value(py, out, &value.getattr(name)?, depth + 1)?;
+        let field = match dict.map(|d| d.get_item(name)).transpose()?.flatten() {
+            Some(field) => field,
+            None => value.getattr(name)?,
+        };
+        write_value(py, out, &field, depth + 1)?;
     }
     out.push(b'}');
     Ok(())
+}
+
+/// Whether `dict`'s keys are `fields`, in that order (compared by identity: field names
+/// and the attribute names `__init__` sets are the same interned strings).
+fn holds_exactly(dict: &Bound<'_, PyDict>, fields: &[Py<PyString>]) -> bool {
+    if dict.len() != fields.len() {
+        return false;
+    }
+    let mut pos: ffi::Py_ssize_t = 0;
+    let (mut key, mut value) = (std::ptr::null_mut(), std::ptr::null_mut());
+    for field in fields {
+        // SAFETY: PyDict_Next over a live dict, yielding borrowed pointers we only compare.
+        if unsafe { ffi::PyDict_Next(dict.as_ptr(), &mut pos, &mut key, &mut value) } == 0 || key != field.as_ptr() {
+            return false;
+        }
+    }
+    true
 }
 
 static DUMPS_HINT: std::sync::LazyLock<SizeHint> = std::sync::LazyLock::new(SizeHint::default);

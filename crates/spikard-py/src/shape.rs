@@ -6,8 +6,9 @@
 //! calls the constructors, without validating anything a second time.
 
 use pyo3::exceptions::PyTypeError;
+use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
 
 pub enum Shape {
     /// An `int` where a `float` was declared.
@@ -24,8 +25,20 @@ pub enum Shape {
     /// itself with its values converted.
     Build {
         ctor: Option<Py<PyAny>>,
-        fields: Vec<(Py<PyString>, Py<PyString>, Option<Shape>)>,
+        fields: Vec<Field>,
+        /// A plain dataclass: with every field present (and nothing else), the validated
+        /// dict becomes the instance's `__dict__` without a call to `__init__`.
+        plain: bool,
     },
+}
+
+/// One field of a model: its JSON key, its constructor keyword and its shape.
+pub struct Field {
+    pub key: Py<PyString>,
+    /// `key` as Rust text, to match against the tape's keys.
+    pub key_str: String,
+    pub arg: Py<PyString>,
+    pub shape: Option<Shape>,
 }
 
 impl Shape {
@@ -58,19 +71,70 @@ impl Shape {
                 for field in desc.get_item(2)?.try_iter()? {
                     let field = field?;
                     let field = field.cast::<PyTuple>()?;
-                    fields.push((
-                        field.get_item(0)?.cast_into::<PyString>()?.unbind(),
-                        field.get_item(1)?.cast_into::<PyString>()?.unbind(),
-                        Shape::read(&field.get_item(2)?)?,
-                    ));
+                    let key = field.get_item(0)?.cast_into::<PyString>()?;
+                    fields.push(Field {
+                        key_str: key.to_str()?.to_owned(),
+                        key: key.unbind(),
+                        arg: field.get_item(1)?.cast_into::<PyString>()?.unbind(),
+                        shape: Shape::read(&field.get_item(2)?)?,
+                    });
                 }
                 Shape::Build {
                     ctor: (!ctor.is_none()).then(|| ctor.unbind()),
                     fields,
+                    plain: desc.get_item(3)?.is_truthy()?,
                 }
             }
             other => return Err(PyTypeError::new_err(format!("unknown shape {other:?}"))),
         }))
+    }
+
+    /// A plain dataclass `cls` made from `dict` if its keys are exactly the fields; `None`
+    /// (with `dict` untouched) otherwise.
+    fn plain<'py>(
+        cls: &Bound<'py, PyAny>,
+        dict: &Bound<'py, PyDict>,
+        fields: &[Field],
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let py = cls.py();
+        if dict.len() != fields.len() {
+            return Ok(None);
+        }
+        for field in fields {
+            if !dict.contains(field.key.bind(py))? {
+                return Ok(None);
+            }
+        }
+        for field in fields {
+            if let Some(shape) = &field.shape
+                && let Some(v) = dict.get_item(field.key.bind(py))?
+            {
+                dict.set_item(field.key.bind(py), shape.apply(v)?)?;
+            }
+        }
+        Self::plain_instance(cls, dict).map(Some)
+    }
+
+    /// An instance of the plain dataclass `cls` whose `__dict__` is `dict` (every field,
+    /// nothing else), made without running `__init__`: what `object.__new__(cls)` does (the
+    /// class does not override it; `spikard.schema` checked), then the dict set in place.
+    pub fn plain_instance<'py>(cls: &Bound<'py, PyAny>, dict: &Bound<'py, PyDict>) -> PyResult<Bound<'py, PyAny>> {
+        let py = cls.py();
+        let ty = cls.cast::<PyType>()?;
+        // SAFETY: `ty` is a live type object whose `tp_new` is `object.__new__`, which makes
+        // an instance by calling `tp_alloc(ty, 0)` (a new reference, or NULL with an error
+        // set). `PyObject_GenericSetDict` stores a new reference to `dict` in the instance's
+        // dict slot (the class has one: no `__slots__`) and returns -1 with an error set on
+        // failure.
+        unsafe {
+            let tp = ty.as_type_ptr();
+            let alloc = (*tp).tp_alloc.unwrap_or(ffi::PyType_GenericAlloc);
+            let made = Bound::from_owned_ptr_or_err(py, alloc(tp, 0))?;
+            if ffi::PyObject_GenericSetDict(made.as_ptr(), dict.as_ptr(), std::ptr::null_mut()) != 0 {
+                return Err(PyErr::fetch(py));
+            }
+            Ok(made)
+        }
     }
 
     /// The annotated value built from `value` (already validated against the schema).
@@ -115,26 +179,32 @@ impl Shape {
                     None => Ok(item),
                 }
             }
-            Shape::Build { ctor, fields } => {
+            Shape::Build { ctor, fields, plain } => {
                 let dict = value.cast::<PyDict>()?;
+                if *plain
+                    && let Some(ctor) = ctor
+                    && let Some(made) = Self::plain(ctor.bind(py), dict, fields)?
+                {
+                    return Ok(made);
+                }
                 let Some(ctor) = ctor else {
-                    for (key, _, shape) in fields {
-                        if let Some(shape) = shape
-                            && let Some(v) = dict.get_item(key.bind(py))?
+                    for field in fields {
+                        if let Some(shape) = &field.shape
+                            && let Some(v) = dict.get_item(field.key.bind(py))?
                         {
-                            dict.set_item(key.bind(py), shape.apply(v)?)?;
+                            dict.set_item(field.key.bind(py), shape.apply(v)?)?;
                         }
                     }
                     return Ok(value);
                 };
                 let kwargs = PyDict::new(py);
-                for (key, arg, shape) in fields {
-                    if let Some(v) = dict.get_item(key.bind(py))? {
-                        let v = match shape {
+                for field in fields {
+                    if let Some(v) = dict.get_item(field.key.bind(py))? {
+                        let v = match &field.shape {
                             Some(shape) => shape.apply(v)?,
                             None => v,
                         };
-                        kwargs.set_item(arg.bind(py), v)?;
+                        kwargs.set_item(field.arg.bind(py), v)?;
                     }
                 }
                 ctor.bind(py).call((), Some(&kwargs))

@@ -11,6 +11,10 @@ use spikard_core::json::{JsonDocument, Node, StaticNode};
 use spikard_core::validate::{Coerced, ParamValue};
 use spikard_core::{FieldError, Problem, Source};
 
+use smallvec::SmallVec;
+
+use crate::shape::Shape;
+
 static UUID: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static LOADS_BIG: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
@@ -45,28 +49,44 @@ impl JsonBody {
 
     /// The document as Python objects.
     pub fn to_python<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.to_python_shaped(py, None)
+    }
+
+    /// The document as the annotated Python value `shape` describes (plain objects without
+    /// one), built in the same walk over the tape.
+    pub fn to_python_shaped<'py>(&self, py: Python<'py>, shape: Option<&Shape>) -> PyResult<Bound<'py, PyAny>> {
         match self {
-            JsonBody::Tape(doc) => document(py, doc),
+            JsonBody::Tape(doc) => document(py, doc, shape),
             JsonBody::BigIntegers(text) => {
                 let loads = LOADS_BIG.import(py, "spikard._json", "loads_big")?;
-                loads.call1((PyBytes::new(py, text),)).map_err(|err| {
-                    let detail = err.value(py).to_string();
-                    let error =
-                        FieldError::new("json_invalid", Source::Body, "JSON decode error", serde_json::json!({}))
-                            .with_ctx("error", detail);
-                    crate::errors::problem_error(py, Problem::malformed_json(error))
-                })
+                loads
+                    .call1((PyBytes::new(py, text),))
+                    .map_err(|err| {
+                        let detail = err.value(py).to_string();
+                        let error =
+                            FieldError::new("json_invalid", Source::Body, "JSON decode error", serde_json::json!({}))
+                                .with_ctx("error", detail);
+                        crate::errors::problem_error(py, Problem::malformed_json(error))
+                    })
+                    .and_then(|value| match shape {
+                        Some(shape) => shape.apply(value),
+                        None => Ok(value),
+                    })
             }
         }
     }
 }
 
-/// The whole document as Python objects (dict, list, str, int, float, bool, None).
-pub fn document<'py>(py: Python<'py>, doc: &JsonDocument) -> PyResult<Bound<'py, PyAny>> {
+/// The whole document as Python objects (dict, list, str, int, float, bool, None), or as
+/// the annotated value `shape` describes.
+fn document<'py>(py: Python<'py>, doc: &JsonDocument, shape: Option<&Shape>) -> PyResult<Bound<'py, PyAny>> {
     let mut keys = KEYS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let _paused = GcPause::new(doc.nodes().len());
     let mut at = 0;
-    build(py, doc.nodes(), &mut at, &mut keys)
+    match shape {
+        Some(shape) => build_shaped(py, doc.nodes(), &mut at, &mut keys, shape),
+        None => build(py, doc.nodes(), &mut at, &mut keys),
+    }
 }
 
 /// Pauses Python's cyclic garbage collector while a large document is built. Objects made
@@ -179,11 +199,7 @@ fn build<'py>(py: Python<'py>, nodes: &[Node<'_>], at: &mut usize, keys: &mut Ke
             // sized for `len` keys, so filling it never resizes.
             let dict = unsafe { Bound::from_owned_ptr_or_err(py, _PyDict_NewPresized(len as ffi::Py_ssize_t))? };
             for _ in 0..len {
-                let Node::String(key) = nodes[*at] else {
-                    return Err(PyValueError::new_err("JSON object key is not a string"));
-                };
-                *at += 1;
-                let key = keys.get(py, key)?;
+                let key = object_key(py, nodes, at, keys)?;
                 let value = build(py, nodes, at, keys)?;
                 // SAFETY: dict, key and value are valid objects; PyDict_SetItem takes its own
                 // references and does not steal ours.
@@ -194,6 +210,158 @@ fn build<'py>(py: Python<'py>, nodes: &[Node<'_>], at: &mut usize, keys: &mut Ke
             Ok(dict)
         }
     }
+}
+
+/// Builds the value at `nodes[*at]` as `shape` says (the document was validated against the
+/// schema the shape came with), advancing `at` past it. Model fields are built straight into
+/// the dict that becomes the constructor's keywords; keys a model does not declare are
+/// skipped, as its constructor would refuse them.
+fn build_shaped<'py>(
+    py: Python<'py>,
+    nodes: &[Node<'_>],
+    at: &mut usize,
+    keys: &mut KeyCache,
+    shape: &Shape,
+) -> PyResult<Bound<'py, PyAny>> {
+    let node = nodes[*at];
+    match (shape, node) {
+        (Shape::Float, Node::Static(StaticNode::I64(n))) => {
+            *at += 1;
+            Ok(PyFloat::new(py, n as f64).into_any())
+        }
+        (Shape::Float, Node::Static(StaticNode::U64(n))) => {
+            *at += 1;
+            Ok(PyFloat::new(py, n as f64).into_any())
+        }
+        // Already the declared type.
+        (Shape::Int, Node::Static(StaticNode::I64(_) | StaticNode::U64(_)))
+        | (Shape::Float, Node::Static(StaticNode::F64(_))) => build(py, nodes, at, keys),
+        (Shape::Optional(_), Node::Static(StaticNode::Null)) => build(py, nodes, at, keys),
+        (Shape::Optional(inner), _) => build_shaped(py, nodes, at, keys, inner),
+        (Shape::List(inner), Node::Array { len, .. }) => {
+            *at += 1;
+            let list = PyList::empty(py);
+            for _ in 0..len {
+                list.append(build_shaped(py, nodes, at, keys, inner)?)?;
+            }
+            Ok(list.into_any())
+        }
+        (Shape::Dict(inner), Node::Object { len, .. }) => {
+            *at += 1;
+            let dict = PyDict::new(py);
+            for _ in 0..len {
+                let key = object_key(py, nodes, at, keys)?;
+                dict.set_item(key, build_shaped(py, nodes, at, keys, inner)?)?;
+            }
+            Ok(dict.into_any())
+        }
+        (Shape::Field(name, inner), Node::Object { len, .. }) => {
+            *at += 1;
+            let mut found = None;
+            for _ in 0..len {
+                let Node::String(key) = nodes[*at] else {
+                    unreachable!("keys are strings")
+                };
+                *at += 1;
+                match inner {
+                    _ if key != name.bind(py).to_str()? => skip(nodes, at),
+                    Some(inner) => found = Some(build_shaped(py, nodes, at, keys, inner)?),
+                    None => found = Some(build(py, nodes, at, keys)?),
+                }
+            }
+            found.ok_or_else(|| PyValueError::new_err("embedded body key missing after validation"))
+        }
+        (Shape::Build { ctor: None, fields, .. }, Node::Object { len, .. }) => {
+            // A TypedDict: the dict itself, declared values shaped, other keys kept.
+            *at += 1;
+            let dict = PyDict::new(py);
+            for _ in 0..len {
+                let Node::String(key) = nodes[*at] else {
+                    unreachable!("keys are strings")
+                };
+                let name = keys.get(py, key)?;
+                *at += 1;
+                let value = match fields.iter().find(|f| f.key_str == key).and_then(|f| f.shape.as_ref()) {
+                    Some(shape) => build_shaped(py, nodes, at, keys, shape)?,
+                    None => build(py, nodes, at, keys)?,
+                };
+                dict.set_item(name, value)?;
+            }
+            Ok(dict.into_any())
+        }
+        (
+            Shape::Build {
+                ctor: Some(ctor),
+                fields,
+                plain,
+            },
+            Node::Object { len, .. },
+        ) => {
+            // A model: each declared field built into its slot, undeclared keys skipped.
+            *at += 1;
+            let mut slots: SmallVec<[Option<Bound<'py, PyAny>>; 16]> = smallvec::smallvec![None; fields.len()];
+            let mut next = 0;
+            for _ in 0..len {
+                let Node::String(key) = nodes[*at] else {
+                    unreachable!("keys are strings")
+                };
+                *at += 1;
+                let found = match fields.get(next) {
+                    Some(f) if f.key_str == key => Some(next),
+                    _ => fields.iter().position(|f| f.key_str == key),
+                };
+                let Some(i) = found else {
+                    skip(nodes, at);
+                    continue;
+                };
+                next = i + 1;
+                slots[i] = Some(match &fields[i].shape {
+                    Some(shape) => build_shaped(py, nodes, at, keys, shape)?,
+                    None => build(py, nodes, at, keys)?,
+                });
+            }
+            // SAFETY: as in `build`: a new, empty dict presized for every field.
+            let dict =
+                unsafe { Bound::from_owned_ptr_or_err(py, _PyDict_NewPresized(fields.len() as ffi::Py_ssize_t))? };
+            let dict = dict.cast_into::<PyDict>()?;
+            let complete = slots.iter().all(Option::is_some);
+            for (field, slot) in fields.iter().zip(slots) {
+                if let Some(value) = slot {
+                    dict.set_item(field.arg.bind(py), value)?;
+                }
+            }
+            if *plain && complete {
+                // Fields in declared order, as `__init__` would have set them.
+                Shape::plain_instance(ctor.bind(py), &dict)
+            } else {
+                ctor.bind(py).call((), Some(&dict))
+            }
+        }
+        (Shape::Convert(f), _) => f.bind(py).call1((build(py, nodes, at, keys)?,)),
+        // Values the shape leaves as they are (an int for a float, a float for an int).
+        _ => shape.apply(build(py, nodes, at, keys)?),
+    }
+}
+
+fn object_key<'py>(
+    py: Python<'py>,
+    nodes: &[Node<'_>],
+    at: &mut usize,
+    keys: &mut KeyCache,
+) -> PyResult<Bound<'py, PyAny>> {
+    let Node::String(key) = nodes[*at] else {
+        return Err(PyValueError::new_err("JSON object key is not a string"));
+    };
+    *at += 1;
+    keys.get(py, key)
+}
+
+/// Advances `at` past the value at `nodes[*at]`.
+fn skip(nodes: &[Node<'_>], at: &mut usize) {
+    *at += match nodes[*at] {
+        Node::Array { count, .. } | Node::Object { count, .. } => count + 1,
+        _ => 1,
+    };
 }
 
 unsafe extern "C" {

@@ -116,6 +116,22 @@ impl Checker<'_, '_> {
     /// `anyOf` (or `oneOf` when `exactly_one`): passes if a branch passes; otherwise the
     /// errors of the branch that came closest.
     fn union<V: View>(&mut self, branches: &[usize], value: V, path: &Path<'_>, exactly_one: bool) {
+        let kind = value.kind();
+        // `X | None` is the common union: a branch whose type cannot match is not tried
+        // (and builds no errors) unless every branch fails.
+        if !exactly_one {
+            for &branch in branches {
+                if !self.admits(branch, kind) {
+                    continue;
+                }
+                let before = self.errors.len();
+                self.check(branch, value, path);
+                if self.errors.len() == before {
+                    return;
+                }
+                self.errors.truncate(before);
+            }
+        }
         let mut best: Option<Vec<FieldError>> = None;
         let mut passed = 0;
         for &branch in branches {
@@ -149,9 +165,18 @@ impl Checker<'_, '_> {
         }
     }
 
+    /// Whether the type of rule `id` (through `$ref`s) allows a value of this kind.
+    fn admits(&self, id: usize, kind: Kind<'_>) -> bool {
+        let rule = &self.rules[id];
+        (rule.types == 0 || type_matches(rule.types, kind)) && rule.reference.is_none_or(|r| self.admits(r, kind))
+    }
+
     /// Numeric constraints, in pydantic's order (`multiple_of`, `le`, `lt`, `ge`, `gt`);
     /// like pydantic, only the first one a value breaks is reported.
     fn number<V: View>(&mut self, rule: &Rule, kind: Kind<'_>, value: V, path: &Path<'_>) {
+        if !rule.numeric {
+            return;
+        }
         let n = match kind {
             Kind::Int(i) => i as f64,
             Kind::BigInt(f) | Kind::Float(f) => f,
@@ -292,10 +317,17 @@ impl Checker<'_, '_> {
         }
         let first = self.errors.len();
         let mut seen = Seen::new(rule.properties.len());
+        // Keys mostly come in the declared order: try the one after the last match first.
+        let mut next = 0;
         value.for_each_entry(|key, item| {
             let here = Path::Key(path, key);
-            match rule.properties.iter().position(|(name, _)| name == key) {
+            let found = match rule.properties.get(next) {
+                Some((name, _)) if name == key => Some(next),
+                _ => rule.properties.iter().position(|(name, _)| name == key),
+            };
+            match found {
                 Some(i) => {
+                    next = i + 1;
                     seen.insert(i);
                     self.check(rule.properties[i].1, item, &here);
                 }

@@ -56,6 +56,8 @@ pub(super) struct Rule {
     pub exclusive_minimum: Option<Limit>,
     pub exclusive_maximum: Option<Limit>,
     pub multiple_of: Option<Limit>,
+    /// Any of the five numeric constraints above is set.
+    pub numeric: bool,
     pub min_length: Option<usize>,
     pub max_length: Option<usize>,
     pub pattern: Option<(regex::Regex, String)>,
@@ -142,6 +144,16 @@ fn fail<T>(at: &str, msg: impl std::fmt::Display) -> Result<T, SchemaError> {
 
 impl Compiler<'_> {
     fn rule(&mut self, schema: &Value, at: &str) -> Result<usize, SchemaError> {
+        // A schema that is only a `$ref` (and annotations) is its target: no rule of its own
+        // to walk through on every value.
+        if let Value::Object(map) = schema
+            && let Some(target) = map.get("$ref")
+            && map
+                .keys()
+                .all(|k| k == "$ref" || ANNOTATIONS.contains(&k.as_str()) || k.starts_with("x-"))
+        {
+            return self.reference(target, &format!("{at}/$ref"));
+        }
         let id = self.rules.len();
         self.rules.push(Rule::default());
         self.rules[id] = self.build(schema, at)?;
@@ -246,6 +258,11 @@ impl Compiler<'_> {
                 other => return fail(at, format!("unsupported JSON Schema keyword {other:?}")),
             }
         }
+        rule.numeric = rule.minimum.is_some()
+            || rule.maximum.is_some()
+            || rule.exclusive_minimum.is_some()
+            || rule.exclusive_maximum.is_some()
+            || rule.multiple_of.is_some();
         for name in required {
             let index = match rule.properties.iter().position(|(n, _)| *n == name) {
                 Some(i) => i,

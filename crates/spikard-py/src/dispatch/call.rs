@@ -133,7 +133,10 @@ fn arguments<'py>(
     for arg in &target.args {
         let mut value = match arg.slot {
             Slot::Param(i) => to_python::param(py, &values[i])?,
-            Slot::Body => body.map(|doc| doc.to_python(py)).transpose()?,
+            // Shaped while it is built, in one walk over the tape.
+            Slot::Body => body
+                .map(|doc| doc.to_python_shaped(py, arg.shape.as_ref()))
+                .transpose()?,
             Slot::Background => Some(
                 BACKGROUND
                     .import(py, "spikard.background", "BackgroundTasks")?
@@ -145,6 +148,7 @@ fn arguments<'py>(
             },
         };
         if let Some(shape) = &arg.shape
+            && !matches!(arg.slot, Slot::Body)
             && let Some(v) = value.take()
         {
             value = Some(shape.apply(v)?);

@@ -14,9 +14,11 @@ the Rust side reads:
     ("list", shape)                   each item
     ("dict", shape)                   each value
     ("optional", shape)               the value unless it is None
-    ("build", ctor, [(key, arg, shape), ...])
+    ("build", ctor, [(key, arg, shape), ...], plain)
                                       ctor(**{arg: shape(value[key]) for present keys});
-                                      ctor None: the dict itself, with its values converted
+                                      ctor None: the dict itself, with its values converted;
+                                      plain: a dataclass that, when every field is there,
+                                      is made with the dict as its `__dict__`
 """
 
 from __future__ import annotations
@@ -235,7 +237,7 @@ class SchemaSet:
             self.defs[name] = model
             ctor = _constructor(tp)
             keep = ctor is None and all(shape is None for _, _, shape in build)
-            self._shapes[tp] = None if keep else ("build", ctor, build)
+            self._shapes[tp] = None if keep else ("build", ctor, build, _plain_dataclass(tp))
         return {"$ref": f"#/$defs/{name}"}, self._shapes[tp]
 
 
@@ -308,6 +310,25 @@ def _constructor(tp: type) -> Callable[..., Any] | None:
         return None
     construct = getattr(tp, "model_construct", None)
     return construct if callable(construct) and hasattr(tp, "model_fields") else tp
+
+
+def _plain_dataclass(tp: type) -> bool:
+    """Whether an instance with every field given is its fields in `__dict__` and nothing
+    else, so it can be made without running `__init__`: a dataclass with a generated
+    `__init__`, `object.__new__`, no `__post_init__`, no `__slots__` and only `init` fields."""
+    if not dataclasses.is_dataclass(tp):
+        return False
+    params = getattr(tp, "__dataclass_params__", None)
+    return (
+        params is not None
+        and params.init
+        and type(tp) is type
+        and tp.__new__ is object.__new__
+        and not hasattr(tp, "__post_init__")
+        and "__slots__" not in tp.__dict__
+        and all(f.init for f in dataclasses.fields(tp))
+        and not any(isinstance(f.type, dataclasses.InitVar) for f in dataclasses.fields(tp))
+    )
 
 
 def _json_default(value: Any) -> Any:

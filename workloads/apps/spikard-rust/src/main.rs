@@ -3,7 +3,6 @@
 //! difference between this target and `rust-baseline` is Spikard's own overhead.
 
 use clap::Parser;
-use serde_json::json;
 use spikard_core::json::{JsonDocument, write_f64, write_i64, write_nodes, write_str};
 use spikard_core::problem::Source;
 use spikard_core::schema::{Schema, TapeView};
@@ -106,54 +105,10 @@ fn validated_echo(schema: &Schema, req: &Request) -> HandlerResult {
     Ok(json_response(out))
 }
 
-/// The validated-json-small body: the constraints of `Small` in workloads/apps/python/app.py.
-fn small_schema() -> serde_json::Value {
-    json!({
-        "type": "object",
-        "properties": {
-            "id": {"type": "integer", "minimum": 1},
-            "name": {"type": "string", "minLength": 1, "maxLength": 64},
-            "active": {"type": "boolean"},
-            "count": {"type": "integer", "minimum": 0},
-            "tags": {"type": "array", "items": {"type": "string"}, "maxItems": 16},
-        },
-        "required": ["id", "name", "active", "count", "tags"],
-    })
-}
-
-/// The validated-json-medium body: a `Catalogue` of `Item`s.
-fn medium_schema() -> serde_json::Value {
-    let size = json!({"type": "integer", "minimum": 0});
-    json!({
-        "type": "object",
-        "properties": {
-            "catalogue": {"type": "string", "minLength": 1},
-            "items": {"type": "array", "items": {"$ref": "#/$defs/Item"}},
-            "pad": {"type": "string"},
-        },
-        "required": ["catalogue", "items", "pad"],
-        "$defs": {
-            "Item": {
-                "type": "object",
-                "properties": {
-                    "id": {"type": "integer", "minimum": 0},
-                    "sku": {"type": "string", "pattern": "^SKU-[0-9]{8}$"},
-                    "name": {"type": "string", "minLength": 1, "maxLength": 128},
-                    "price": {"type": "number", "exclusiveMinimum": 0},
-                    "in_stock": {"type": "boolean"},
-                    "tags": {"type": "array", "items": {"type": "string"}},
-                    "dimensions": {
-                        "type": "object",
-                        "properties": {"w": size, "h": size, "d": size},
-                        "required": ["w", "h", "d"],
-                    },
-                    "note": {"anyOf": [{"type": "string"}, {"type": "null"}]},
-                },
-                "required": ["id", "sku", "name", "price", "in_stock", "tags", "dimensions", "note"],
-            },
-        },
-    })
-}
+/// The validated-json-small and -medium bodies' schemas (the constraints of `Small` and
+/// `Catalogue` in workloads/apps/python/app.py), shared with the core's criterion benches.
+const SMALL_SCHEMA: &str = include_str!("../../../schemas/validated-json-small.json");
+const MEDIUM_SCHEMA: &str = include_str!("../../../schemas/validated-json-medium.json");
 
 fn router() -> Router {
     use Coerced::{Bool, Float, Int, Str};
@@ -165,7 +120,8 @@ fn router() -> Router {
     // Rust handlers are all async: the same echo.
     r.post("/async/json/small", echo).expect("route");
     // Each schema is compiled once, here; the handler borrows it for every request.
-    for (size, schema) in [("small", small_schema()), ("medium", medium_schema())] {
+    for (size, schema) in [("small", SMALL_SCHEMA), ("medium", MEDIUM_SCHEMA)] {
+        let schema: serde_json::Value = serde_json::from_str(schema).expect("schema files are JSON");
         let schema = Schema::compile(&schema).expect("a valid schema");
         r.post(&format!("/validated/json/{size}"), move |req: Request| {
             let result = validated_echo(&schema, &req);
