@@ -8,6 +8,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyType};
 use spikard_core::json::{JsonDocument, Node, StaticNode};
+use spikard_core::schema::same_key;
 use spikard_core::validate::{Coerced, ParamValue};
 use spikard_core::{FieldError, Problem, Source};
 
@@ -281,7 +282,11 @@ fn build_shaped<'py>(
                 };
                 let name = keys.get(py, key)?;
                 *at += 1;
-                let value = match fields.iter().find(|f| f.key_str == key).and_then(|f| f.shape.as_ref()) {
+                let value = match fields
+                    .iter()
+                    .find(|f| same_key(&f.key_str, key))
+                    .and_then(|f| f.shape.as_ref())
+                {
                     Some(shape) => build_shaped(py, nodes, at, keys, shape)?,
                     None => build(py, nodes, at, keys)?,
                 };
@@ -307,8 +312,8 @@ fn build_shaped<'py>(
                 };
                 *at += 1;
                 let found = match fields.get(next) {
-                    Some(f) if f.key_str == key => Some(next),
-                    _ => fields.iter().position(|f| f.key_str == key),
+                    Some(f) if same_key(&f.key_str, key) => Some(next),
+                    _ => fields.iter().position(|f| same_key(&f.key_str, key)),
                 };
                 let Some(i) = found else {
                     skip(nodes, at);

@@ -178,7 +178,8 @@ impl Checker<'_, '_> {
             return;
         }
         let n = match kind {
-            Kind::Int(i) => i as f64,
+            // Through i64 where it fits: an i128 -> f64 conversion is a slow library call.
+            Kind::Int(i) => i64::try_from(i).map_or_else(|_| i as f64, |i| i as f64),
             Kind::BigInt(f) | Kind::Float(f) => f,
             _ => return,
         };
@@ -322,8 +323,8 @@ impl Checker<'_, '_> {
         value.for_each_entry(|key, item| {
             let here = Path::Key(path, key);
             let found = match rule.properties.get(next) {
-                Some((name, _)) if name == key => Some(next),
-                _ => rule.properties.iter().position(|(name, _)| name == key),
+                Some((name, _)) if same_key(name, key) => Some(next),
+                _ => rule.properties.iter().position(|(name, _)| same_key(name, key)),
             };
             match found {
                 Some(i) => {
@@ -391,6 +392,19 @@ impl Seen {
             Seen::Many(flags) => flags[i],
         }
     }
+}
+
+/// Key equality without a `memcmp` call for the short keys objects usually have.
+#[inline]
+pub fn same_key(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    if a.len() <= 16 {
+        return a.iter().zip(b).all(|(x, y)| x == y);
+    }
+    a == b
 }
 
 fn plural(n: usize) -> &'static str {
