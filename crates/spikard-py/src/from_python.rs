@@ -5,9 +5,9 @@
 //! dataclasses, datetimes, UUIDs, decimals, sets, tuples, msgspec and pydantic models) goes
 //! through `slow_path`.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, StatusCode, header};
@@ -464,12 +464,16 @@ fn model_to_builtins<'py>(py: Python<'py>, value: &Bound<'py, PyAny>) -> PyResul
     Ok(None)
 }
 
-/// The data fields of a dataclass type, in order, or `None` for any other type.
-type Fields = Option<Arc<[Py<PyString>]>>;
+/// The data fields of a dataclass type, in order (a tuple of their names), or `None` for
+/// any other type.
+type Fields = Option<Py<PyTuple>>;
 
-/// [`Fields`] per type seen on the slow path (keyed by the type object, which the entry keeps
-/// alive), so a dataclass's fields are read once, not per response.
-static DATACLASS_FIELDS: PyOnceLock<Mutex<FieldCache>> = PyOnceLock::new();
+thread_local! {
+    /// [`Fields`] per type seen on this thread's slow path (the dispatcher's, or a blocking
+    /// worker's), keyed by the type object, which the entry keeps alive: a dataclass's fields
+    /// are read once, not per response, and looked up without a lock.
+    static DATACLASS_FIELDS: RefCell<FieldCache> = RefCell::default();
+}
 type FieldCache = HashMap<usize, (Py<PyType>, Fields), BuildHasherDefault<PointerHasher>>;
 
 /// Hashes a type's address: a multiply spreads its aligned bits (no need for SipHash's
@@ -493,13 +497,17 @@ impl Hasher for PointerHasher {
     }
 }
 
-fn dataclass_fields(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Fields> {
+fn dataclass_fields<'py>(py: Python<'py>, value: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyTuple>>> {
     use pyo3::intern;
     let ty = value.get_type();
     let key = ty.as_ptr() as usize;
-    let cache = DATACLASS_FIELDS.get_or_init(py, Default::default);
-    if let Some((_, fields)) = cache.lock().expect("never poisoned").get(&key) {
-        return Ok(fields.clone());
+    let cached = DATACLASS_FIELDS.with_borrow(|cache| {
+        cache
+            .get(&key)
+            .map(|(_, fields)| fields.as_ref().map(|f| f.bind(py).clone()))
+    });
+    if let Some(fields) = cached {
+        return Ok(fields);
     }
     let mut fields = None;
     if let Ok(declared) = ty.getattr(intern!(py, "__dataclass_fields__"))
@@ -510,15 +518,13 @@ fn dataclass_fields(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Fields
             // ClassVar and InitVar pseudo-fields are not data.
             let kind = field.getattr(intern!(py, "_field_type"))?;
             if kind.getattr(intern!(py, "name"))?.cast::<PyString>()?.to_str()? == "_FIELD" {
-                names.push(name.cast_into::<PyString>()?.unbind());
+                names.push(name);
             }
         }
-        fields = Some(Arc::from(names));
+        fields = Some(PyTuple::new(py, names)?);
     }
-    cache
-        .lock()
-        .expect("never poisoned")
-        .insert(key, (ty.unbind(), fields.clone()));
+    let entry = (ty.unbind(), fields.as_ref().map(|f| f.clone().unbind()));
+    DATACLASS_FIELDS.with_borrow_mut(|cache| cache.insert(key, entry));
     Ok(fields)
 }
 
@@ -526,7 +532,7 @@ fn write_dataclass(
     py: Python<'_>,
     out: &mut Vec<u8>,
     value: &Bound<'_, PyAny>,
-    fields: &[Py<PyString>],
+    fields: &Bound<'_, PyTuple>,
     depth: usize,
 ) -> PyResult<()> {
     // Fields are read from the instance's `__dict__` where they are (one lookup each),
@@ -549,12 +555,12 @@ fn write_dataclass(
         if i > 0 {
             out.push(b',');
         }
-        let name = name.bind(py);
+        let name = name.cast_into::<PyString>()?;
         write_str(out, name.to_str()?);
         out.push(b':');
-        let field = match dict.map(|d| d.get_item(name)).transpose()?.flatten() {
+        let field = match dict.map(|d| d.get_item(&name)).transpose()?.flatten() {
             Some(field) => field,
-            None => value.getattr(name)?,
+            None => value.getattr(&name)?,
         };
         write_value(py, out, &field, depth + 1)?;
     }
@@ -564,13 +570,13 @@ fn write_dataclass(
 
 /// Whether `dict`'s keys are `fields`, in that order (compared by identity: field names
 /// and the attribute names `__init__` sets are the same interned strings).
-fn holds_exactly(dict: &Bound<'_, PyDict>, fields: &[Py<PyString>]) -> bool {
+fn holds_exactly(dict: &Bound<'_, PyDict>, fields: &Bound<'_, PyTuple>) -> bool {
     if dict.len() != fields.len() {
         return false;
     }
     let mut pos: ffi::Py_ssize_t = 0;
     let (mut key, mut value) = (std::ptr::null_mut(), std::ptr::null_mut());
-    for field in fields {
+    for field in fields.as_slice() {
         // SAFETY: PyDict_Next over a live dict, yielding borrowed pointers we only compare.
         if unsafe { ffi::PyDict_Next(dict.as_ptr(), &mut pos, &mut key, &mut value) } == 0 || key != field.as_ptr() {
             return false;
