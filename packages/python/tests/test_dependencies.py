@@ -353,3 +353,27 @@ def test_bad_dependency_trees_fail_at_startup() -> None:
         @app.get("/bad")
         def bad(v: Annotated[int, Depends(needs_path)]) -> dict:
             return {}
+
+
+def test_shutdown_lets_cleanup_and_background_tasks_finish(serve: Serve) -> None:
+    events: list[str] = []
+    app = Spikard()
+
+    async def resource() -> AsyncIterator[int]:
+        yield 1
+        await asyncio.sleep(0.3)
+        events.append("closed")
+
+    async def slow_task() -> None:
+        await asyncio.sleep(0.2)
+        events.append("task done")
+
+    @app.get("/")
+    def handler(r: Annotated[int, Depends(resource)], tasks: BackgroundTasks) -> dict:
+        tasks.add_task(slow_task)
+        return {"r": r}
+
+    client = serve(app)
+    assert client.get("/").json() == {"r": 1}
+    client.close()  # returns once the server has stopped
+    assert events == ["task done", "closed"]

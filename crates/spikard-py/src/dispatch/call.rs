@@ -21,6 +21,8 @@ use crate::to_python::{self, JsonBody};
 use crate::{errors, from_python, request::PyRequest};
 
 static RESUME: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+/// The name of after-response tasks (background tasks, dependency cleanup).
+const AFTER_RESPONSE: &str = "spikard-after-response";
 static BACKGROUND: PyOnceLock<Py<pyo3::types::PyType>> = PyOnceLock::new();
 static GET_RUNNING_LOOP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
@@ -109,7 +111,10 @@ fn after_response(py: Python<'_>, background: Option<Py<PyAny>>, answered: bool)
         let tasks = background.bind(py);
         let work = tasks.call_method1(pyo3::intern!(py, "_after_response"), (answered,))?;
         if !work.is_none() {
-            running_loop(py)?.call_method1(pyo3::intern!(py, "create_task"), (work,))?;
+            // Named, so that shutdown lets it finish (`spikard._loop.AFTER_RESPONSE`).
+            let kwargs = PyDict::new(py);
+            kwargs.set_item(pyo3::intern!(py, "name"), AFTER_RESPONSE)?;
+            running_loop(py)?.call_method(pyo3::intern!(py, "create_task"), (work,), Some(&kwargs))?;
         }
         Ok(())
     })();

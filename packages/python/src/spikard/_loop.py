@@ -13,6 +13,10 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 
+# The name the server gives after-response tasks (see `spikard-py/src/dispatch/call.rs`).
+AFTER_RESPONSE = "spikard-after-response"
+
+
 def new_event_loop() -> asyncio.AbstractEventLoop:
     try:
         import uvloop  # type: ignore[import-not-found]
@@ -57,6 +61,12 @@ def run(
         loop.run_forever()
     finally:
         loop.remove_reader(fd)
+        # Background tasks and dependency cleanup of answered requests get the app's
+        # shutdown_timeout to finish; anything else still pending is cancelled.
+        after = [t for t in asyncio.all_tasks(loop) if t.get_name() == AFTER_RESPONSE]
+        if after:
+            grace = getattr(getattr(lifespan, "app", None), "shutdown_timeout", 0.0)
+            loop.run_until_complete(asyncio.wait(after, timeout=grace))
         pending = asyncio.all_tasks(loop)
         for task in pending:
             task.cancel()
