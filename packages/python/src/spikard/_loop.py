@@ -12,7 +12,6 @@ from collections.abc import Callable, Generator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-
 # The name the server gives after-response tasks (see `spikard-py/src/dispatch/call.rs`).
 AFTER_RESPONSE = "spikard-after-response"
 
