@@ -200,7 +200,7 @@ class Spikard:
                 description=description if description is not None else (rest.strip() or None),
                 tags=list(tags),
             )
-            self.routes.append(self._compiled(route))  # checks every parameter now
+            self.routes.append(self._compiled(route, {}))  # checks every parameter now
             return func
 
         return register
@@ -236,16 +236,16 @@ class Spikard:
     def options(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
         return self.route(path, ["OPTIONS"], **options)
 
-    def _compiled(self, route: Route) -> Route:
+    def _compiled(self, route: Route, overrides: dict[Callable[..., Any], Callable[..., Any]]) -> Route:
         """`route` as the server runs it: its extraction plan, and the callable that solves
-        its dependencies (with `dependency_overrides` applied) and calls the handler."""
+        its dependencies (with `overrides` applied) and calls the handler."""
         label = f"{','.join(route.methods)} {route.path}"
         compiled = compile_route(
             label,
             route.path,
             route.endpoint,
             route.dependencies,
-            self.dependency_overrides,
+            overrides,
             route.blocking,
             route.schemas,
         )
@@ -257,7 +257,10 @@ class Spikard:
         """Compile the routes into a native server (validating every route) without serving.
         `dependency_overrides` are read here: set them before the server is built."""
         return _spikard.Server(
-            [self._compiled(route) for route in self.routes],
+            # Registration compiled every route without overrides; only overrides need it again.
+            [self._compiled(r, self.dependency_overrides) for r in self.routes]
+            if self.dependency_overrides
+            else self.routes,
             host=host,
             port=port,
             body_limit=self.body_limit,

@@ -318,9 +318,8 @@ def _describe(name: str, annotation: Any, default: Any, in_path: set[str]) -> Pa
     checked, shape = schemas.of(base, constraints)
     if shape in _NATIVE or kind == "uuid":
         shape = None  # the Rust side makes these already
-    schema = {"anyOf": [checked, {"type": "null"}]} if base is not annotation else checked
-    if has_default and _jsonable(default):
-        schema = {**schema, "default": default}
+    # A parameter is absent, never null: `X | None` is documented as an optional `X`.
+    schema = {**checked, "default": default} if default is not None and _jsonable(default) else checked
     check = _compiled(checked) if _needs_check(checked, kind, is_list) else None
     return ParamDesc(name, source, key, kind, is_list, required, default, schema, check, shape)
 

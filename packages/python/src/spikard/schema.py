@@ -178,7 +178,9 @@ class SchemaSet:
             schema: JSONSchema = {"type": "array", "items": items} if args else {"type": "array"}
             convert = {tuple: tuple, set: set, frozenset: frozenset}.get(origin)
             if convert is not None:
-                return schema, ("convert", _sequence(convert, shape))
+                if shape is not None:
+                    raise TypeError(f"unsupported type {tp!r}: tuple and set items must be plain JSON types")
+                return schema, ("convert", convert)
             return schema, None if shape is None else ("list", shape)
         if tp in (dict, Mapping) or origin in (dict, Mapping):
             args = get_args(tp)
@@ -388,7 +390,3 @@ def _decimal(value: Any) -> decimal.Decimal:
     return decimal.Decimal(value if isinstance(value, str) else repr(value))
 
 
-def _sequence(kind: type, item: Shape) -> Callable[[Any], Any]:
-    if item is None:
-        return kind
-    raise TypeError("tuple, set and frozenset items must be plain JSON types")
