@@ -388,5 +388,3 @@ def _zulu(text: str) -> str:
 
 def _decimal(value: Any) -> decimal.Decimal:
     return decimal.Decimal(value if isinstance(value, str) else repr(value))
-
-
