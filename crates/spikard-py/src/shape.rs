@@ -89,47 +89,23 @@ impl Shape {
         }))
     }
 
-    /// A plain dataclass `cls` made from `dict` if its keys are exactly the fields; `None`
-    /// (with `dict` untouched) otherwise.
-    fn plain<'py>(
-        cls: &Bound<'py, PyAny>,
-        dict: &Bound<'py, PyDict>,
-        fields: &[Field],
-    ) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let py = cls.py();
-        if dict.len() != fields.len() {
-            return Ok(None);
-        }
-        for field in fields {
-            if !dict.contains(field.key.bind(py))? {
-                return Ok(None);
-            }
-        }
-        for field in fields {
-            if let Some(shape) = &field.shape
-                && let Some(v) = dict.get_item(field.key.bind(py))?
-            {
-                dict.set_item(field.key.bind(py), shape.apply(v)?)?;
-            }
-        }
-        Self::plain_instance(cls, dict).map(Some)
-    }
-
     /// An instance of the plain dataclass `cls` whose `__dict__` is `dict` (every field,
-    /// nothing else), made without running `__init__`: what `object.__new__(cls)` does (the
-    /// class does not override it; `spikard.schema` checked), then the dict set in place.
+    /// nothing else), made without running `__init__`: `object.__new__(cls)` (the class does
+    /// not override `__new__`; `spikard.schema` checked), then the dict set in place.
     pub fn plain_instance<'py>(cls: &Bound<'py, PyAny>, dict: &Bound<'py, PyDict>) -> PyResult<Bound<'py, PyAny>> {
         let py = cls.py();
         let ty = cls.cast::<PyType>()?;
-        // SAFETY: `ty` is a live type object whose `tp_new` is `object.__new__`, which makes
-        // an instance by calling `tp_alloc(ty, 0)` (a new reference, or NULL with an error
-        // set). `PyObject_GenericSetDict` stores a new reference to `dict` in the instance's
-        // dict slot (the class has one: no `__slots__`) and returns -1 with an error set on
-        // failure.
+        let no_args = PyTuple::empty(py);
+        // SAFETY: `tp_new` of `object` (PyBaseObject_Type) is `object.__new__`: with a live
+        // type object and an empty args tuple it returns a new reference or NULL with an
+        // error set. `PyObject_GenericSetDict` stores a new reference to `dict` in the
+        // instance's dict slot (the class has one: no `__slots__`) and returns -1 with an
+        // error set on failure.
         unsafe {
-            let tp = ty.as_type_ptr();
-            let alloc = (*tp).tp_alloc.unwrap_or(ffi::PyType_GenericAlloc);
-            let made = Bound::from_owned_ptr_or_err(py, alloc(tp, 0))?;
+            let new = (*std::ptr::addr_of_mut!(ffi::PyBaseObject_Type))
+                .tp_new
+                .expect("object has tp_new");
+            let made = Bound::from_owned_ptr_or_err(py, new(ty.as_type_ptr(), no_args.as_ptr(), std::ptr::null_mut()))?;
             if ffi::PyObject_GenericSetDict(made.as_ptr(), dict.as_ptr(), std::ptr::null_mut()) != 0 {
                 return Err(PyErr::fetch(py));
             }
@@ -179,14 +155,10 @@ impl Shape {
                     None => Ok(item),
                 }
             }
-            Shape::Build { ctor, fields, plain } => {
+            // (Only the rare paths come here: big-integer bodies and parameters. Bodies on
+            // the tape are shaped while they are built, in `to_python`.)
+            Shape::Build { ctor, fields, .. } => {
                 let dict = value.cast::<PyDict>()?;
-                if *plain
-                    && let Some(ctor) = ctor
-                    && let Some(made) = Self::plain(ctor.bind(py), dict, fields)?
-                {
-                    return Ok(made);
-                }
                 let Some(ctor) = ctor else {
                     for field in fields {
                         if let Some(shape) = &field.shape

@@ -8,7 +8,6 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyType};
 use spikard_core::json::{JsonDocument, Node, StaticNode};
-use spikard_core::schema::same_key;
 use spikard_core::validate::{Coerced, ParamValue};
 use spikard_core::{FieldError, Problem, Source};
 
@@ -81,13 +80,23 @@ impl JsonBody {
 /// The whole document as Python objects (dict, list, str, int, float, bool, None), or as
 /// the annotated value `shape` describes.
 fn document<'py>(py: Python<'py>, doc: &JsonDocument, shape: Option<&Shape>) -> PyResult<Bound<'py, PyAny>> {
-    let mut keys = KEYS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let _paused = GcPause::new(doc.nodes().len());
     let mut at = 0;
-    match shape {
-        Some(shape) => build_shaped(py, doc.nodes(), &mut at, &mut keys, shape),
-        None => build(py, doc.nodes(), &mut at, &mut keys),
-    }
+    // Per thread, so no lock is held while a shape runs Python code (constructors can let
+    // another thread take the GIL). Re-entered on the same thread (a constructor decoding
+    // JSON itself), the inner walk goes without the cache.
+    KEYS.with(|cell| {
+        let mut spare = None;
+        let mut borrowed = cell.try_borrow_mut().ok();
+        let keys = match borrowed.as_deref_mut() {
+            Some(keys) => keys,
+            None => spare.insert(KeyCache::default()),
+        };
+        match shape {
+            Some(shape) => build_shaped(py, doc.nodes(), &mut at, keys, shape),
+            None => build(py, doc.nodes(), &mut at, keys),
+        }
+    })
 }
 
 /// Pauses Python's cyclic garbage collector while a large document is built. Objects made
@@ -116,14 +125,17 @@ impl Drop for GcPause {
     }
 }
 
-/// Object keys repeat across requests ("id", "name", ...): a small direct-mapped cache of
-/// the Python strings made for them, as orjson does, saves allocating and hashing each one.
-/// Only touched with the GIL held; the mutex is uncontended.
-static KEYS: std::sync::Mutex<KeyCache> = std::sync::Mutex::new(KeyCache { slots: Vec::new() });
+thread_local! {
+    /// Object keys repeat across requests ("id", "name", ...): a small direct-mapped cache of
+    /// the Python strings made for them, as orjson does, saves allocating and hashing each
+    /// one. One per thread that decodes (the dispatcher, blocking workers).
+    static KEYS: std::cell::RefCell<KeyCache> = std::cell::RefCell::default();
+}
 
 const KEY_SLOTS: usize = 2048;
 const KEY_MAX_LEN: usize = 64;
 
+#[derive(Default)]
 struct KeyCache {
     /// (the key's text, its string object), indexed by the key's hash.
     slots: Vec<Option<(Box<str>, Py<PyString>)>>,
@@ -282,11 +294,7 @@ fn build_shaped<'py>(
                 };
                 let name = keys.get(py, key)?;
                 *at += 1;
-                let value = match fields
-                    .iter()
-                    .find(|f| same_key(&f.key_str, key))
-                    .and_then(|f| f.shape.as_ref())
-                {
+                let value = match fields.iter().find(|f| f.key_str == key).and_then(|f| f.shape.as_ref()) {
                     Some(shape) => build_shaped(py, nodes, at, keys, shape)?,
                     None => build(py, nodes, at, keys)?,
                 };
@@ -312,8 +320,8 @@ fn build_shaped<'py>(
                 };
                 *at += 1;
                 let found = match fields.get(next) {
-                    Some(f) if same_key(&f.key_str, key) => Some(next),
-                    _ => fields.iter().position(|f| same_key(&f.key_str, key)),
+                    Some(f) if f.key_str == key => Some(next),
+                    _ => fields.iter().position(|f| f.key_str == key),
                 };
                 let Some(i) = found else {
                     skip(nodes, at);

@@ -3,10 +3,13 @@ with the same errors, as annotated routes; bad schemas fail at registration."""
 
 from __future__ import annotations
 
+import uuid
+from typing import Annotated
+
 import pytest
 
 from conftest import Serve, assert_problem
-from spikard import Spikard
+from spikard import Query, Spikard
 
 ORDER = {
     "type": "object",
@@ -117,4 +120,23 @@ def test_bad_schemas_fail_at_registration() -> None:
             parameter_schema={"type": "object", "properties": {"q": {"type": "string", "pattern": "(?=x)"}}},
         )
         def d(q: str) -> dict:
+            return {}
+
+
+def test_uuid_list_parameters(serve: Serve) -> None:
+    app = Spikard()
+
+    @app.get("/ids")
+    def ids(id: Annotated[list[uuid.UUID], Query(max_length=2)]) -> dict:
+        return {"ids": [str(i) for i in id], "type": type(id[0]).__name__}
+
+    client = serve(app)
+    a, b = "a8098c1a-f86e-11da-bd1a-00112444be1e", "6ba7b810-9dad-11d1-80b4-00c04fd430c8"
+    assert client.get(f"/ids?id={a}&id={b}").json() == {"ids": [a, b], "type": "UUID"}
+    body = assert_problem(client.get(f"/ids?id={a}&id={b}&id={a}"), 422)
+    assert [e["type"] for e in body["errors"]] == ["too_long"]
+    with pytest.raises(TypeError, match="constraints on UUID parameters"):
+
+        @app.get("/bad")
+        def bad(u: Annotated[uuid.UUID, Query(pattern="^a")]) -> dict:
             return {}

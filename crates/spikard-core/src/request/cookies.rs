@@ -6,27 +6,25 @@ use http::HeaderMap;
 /// or Latin-1 when they are not UTF-8); surrounding
 /// double quotes are removed as RFC 6265 allows. Pairs without `=` are ignored.
 pub fn parse_cookies(headers: &HeaderMap) -> Vec<(String, String)> {
-    headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .flat_map(|v| {
-            let line = super::header_text(v.as_bytes()).into_owned();
-            line.split(';').map(str::to_owned).collect::<Vec<_>>()
-        })
-        .filter_map(|pair| {
-            let (name, value) = pair.split_once('=')?;
+    let mut cookies = Vec::new();
+    for line in headers.get_all(http::header::COOKIE) {
+        for pair in super::header_text(line.as_bytes()).split(';') {
+            let Some((name, value)) = pair.split_once('=') else {
+                continue;
+            };
             let name = name.trim();
             if name.is_empty() {
-                return None;
+                continue;
             }
             let value = value.trim();
             let value = value
                 .strip_prefix('"')
                 .and_then(|v| v.strip_suffix('"'))
                 .unwrap_or(value);
-            Some((name.to_owned(), value.to_owned()))
-        })
-        .collect()
+            cookies.push((name.to_owned(), value.to_owned()));
+        }
+    }
+    cookies
 }
 
 #[cfg(test)]

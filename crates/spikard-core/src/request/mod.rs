@@ -58,7 +58,6 @@ impl Request {
     }
 }
 
-/// True when a `Content-Type` value names JSON (`application/json` or any `+json` suffix).
 /// A header value as text: UTF-8 when it is, otherwise Latin-1 (as HTTP/1.1 historically
 /// allowed), so no byte is dropped.
 pub fn header_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
@@ -68,6 +67,7 @@ pub fn header_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// True when a `Content-Type` value names JSON (`application/json` or any `+json` suffix).
 pub fn is_json_content_type(value: &str) -> bool {
     let essence = value.split(';').next().unwrap_or("").trim();
     let Some((kind, subtype)) = essence.split_once('/') else {

@@ -115,26 +115,17 @@ impl Checker<'_, '_> {
 
     /// `anyOf` (or `oneOf` when `exactly_one`): passes if a branch passes; otherwise the
     /// errors of the branch that came closest.
+    /// `anyOf` (or `oneOf` when `exactly_one`): passes if a branch passes; otherwise the
+    /// errors of the branch that came closest. Each branch is checked once (into a scratch
+    /// list), branches whose type admits the value first, so `X | None` given `null` builds
+    /// no error for `X`.
     fn union<V: View>(&mut self, branches: &[usize], value: V, path: &Path<'_>, exactly_one: bool) {
         let kind = value.kind();
-        // `X | None` is the common union: a branch whose type cannot match is not tried
-        // (and builds no errors) unless every branch fails.
-        if !exactly_one {
-            for &branch in branches {
-                if !self.admits(branch, kind) {
-                    continue;
-                }
-                let before = self.errors.len();
-                self.check(branch, value, path);
-                if self.errors.len() == before {
-                    return;
-                }
-                self.errors.truncate(before);
-            }
-        }
+        let admitted = branches.iter().filter(|&&b| self.admits(b, kind));
+        let others = branches.iter().filter(|&&b| !self.admits(b, kind));
         let mut best: Option<Vec<FieldError>> = None;
         let mut passed = 0;
-        for &branch in branches {
+        for &branch in admitted.chain(others) {
             let mut errors = Vec::new();
             Checker {
                 rules: self.rules,
@@ -323,8 +314,8 @@ impl Checker<'_, '_> {
         value.for_each_entry(|key, item| {
             let here = Path::Key(path, key);
             let found = match rule.properties.get(next) {
-                Some((name, _)) if same_key(name, key) => Some(next),
-                _ => rule.properties.iter().position(|(name, _)| same_key(name, key)),
+                Some((name, _)) if name == key => Some(next),
+                _ => rule.properties.iter().position(|(name, _)| name == key),
             };
             match found {
                 Some(i) => {
@@ -392,19 +383,6 @@ impl Seen {
             Seen::Many(flags) => flags[i],
         }
     }
-}
-
-/// Key equality without a `memcmp` call for the short keys objects usually have.
-#[inline]
-pub fn same_key(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    if a.len() <= 16 {
-        return a.iter().zip(b).all(|(x, y)| x == y);
-    }
-    a == b
 }
 
 fn plural(n: usize) -> &'static str {

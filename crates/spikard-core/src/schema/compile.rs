@@ -129,7 +129,35 @@ pub(super) fn compile(root: &Value) -> Result<Schema, SchemaError> {
         refs: HashMap::new(),
     };
     compiler.rule(root, "#")?;
+    refuse_loops(&compiler.rules)?;
     Ok(Schema { rules: compiler.rules })
+}
+
+/// A rule that reaches itself through `$ref`, `allOf`, `anyOf` or `oneOf` alone (without
+/// descending into a property or an item) would check the same value forever: refused.
+fn refuse_loops(rules: &[Rule]) -> Result<(), SchemaError> {
+    fn visit(rules: &[Rule], id: usize, state: &mut [u8]) -> Result<(), SchemaError> {
+        match state[id] {
+            1 => return Err(SchemaError("a $ref cycle that never descends into a value".into())),
+            2 => return Ok(()),
+            _ => {}
+        }
+        state[id] = 1;
+        let rule = &rules[id];
+        let direct = rule
+            .reference
+            .iter()
+            .chain(&rule.all_of)
+            .chain(&rule.any_of)
+            .chain(&rule.one_of);
+        for &next in direct {
+            visit(rules, next, state)?;
+        }
+        state[id] = 2;
+        Ok(())
+    }
+    let mut state = vec![0u8; rules.len()];
+    (0..rules.len()).try_for_each(|id| visit(rules, id, &mut state))
 }
 
 struct Compiler<'a> {

@@ -18,7 +18,6 @@ mod compile;
 mod format;
 mod view;
 
-pub use check::same_key;
 pub use compile::SchemaError;
 pub use view::{Kind, ParamView, TapeView, View};
 

@@ -244,6 +244,11 @@ fn recursive_refs_and_bad_schemas() {
         (json!({"type": "strin"}), "unknown type"),
         (json!({"pattern": "("}), "invalid pattern"),
         (json!({"multipleOf": 0}), "greater than 0"),
+        (json!({"$ref": "#"}), "cycle"),
+        (
+            json!({"$defs": {"A": {"anyOf": [{"$ref": "#/$defs/A"}, {"type": "null"}]}}, "$ref": "#/$defs/A"}),
+            "cycle",
+        ),
     ] {
         let err = Schema::compile(&schema).unwrap_err();
         assert!(err.0.contains(fragment), "{schema}: {err}");

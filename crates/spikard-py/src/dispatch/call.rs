@@ -136,8 +136,11 @@ fn arguments<'py>(
     let kwargs = PyDict::new(py);
     let mut request = request;
     for arg in &target.args {
-        let mut value = match arg.slot {
-            Slot::Param(i) => to_python::param(py, &values[i])?,
+        let value = match arg.slot {
+            Slot::Param(i) => match (to_python::param(py, &values[i])?, &arg.shape) {
+                (Some(v), Some(shape)) => Some(shape.apply(v)?),
+                (v, _) => v,
+            },
             // Shaped while it is built, in one walk over the tape.
             Slot::Body => body
                 .map(|doc| doc.to_python_shaped(py, arg.shape.as_ref()))
@@ -152,12 +155,6 @@ fn arguments<'py>(
                 None => None,
             },
         };
-        if let Some(shape) = &arg.shape
-            && !matches!(arg.slot, Slot::Body)
-            && let Some(v) = value.take()
-        {
-            value = Some(shape.apply(v)?);
-        }
         match (value, &arg.default) {
             (Some(value), _) => kwargs.set_item(arg.name.bind(py), value)?,
             (None, Some(default)) => kwargs.set_item(arg.name.bind(py), default.bind(py))?,

@@ -320,7 +320,8 @@ def _describe(name: str, annotation: Any, default: Any, in_path: set[str]) -> Pa
         shape = None  # the Rust side makes these already
     # A parameter is absent, never null: `X | None` is documented as an optional `X`.
     schema = {**checked, "default": default} if default is not None and _jsonable(default) else checked
-    check = _compiled(checked) if _needs_check(checked, kind, is_list) else None
+    rust_checks = {k: v for k, v in checked.items() if k != "items"} if kind == "uuid" else checked
+    check = _compiled(rust_checks) if _needs_check(checked, kind, is_list) else None
     return ParamDesc(name, source, key, kind, is_list, required, default, schema, check, shape)
 
 
@@ -368,10 +369,19 @@ def _scalar_kind(base: Any) -> tuple[str, bool]:
 
 def _needs_check(schema: dict[str, Any], kind: str, is_list: bool) -> bool:
     """Whether Rust must check more than the coercion to `kind` already did."""
-    plain = {"str": "string", "int": "integer", "float": "number", "bool": "boolean", "uuid": "string"}[kind]
-    if is_list:
-        return schema.get("items", {}) != {"type": plain} or len(schema) > 2
-    return schema != {"type": plain} and schema != {"type": "string", "format": "uuid"}
+    plain = {
+        "str": {"type": "string"},
+        "int": {"type": "integer"},
+        "float": {"type": "number"},
+        "bool": {"type": "boolean"},
+        "uuid": {"type": "string", "format": "uuid"},
+    }[kind]
+    item = schema.get("items", {}) if is_list else schema
+    item_needs = item not in (plain, {"type": plain["type"]})
+    if item_needs and kind == "uuid":
+        # Coerced to a UUID before any check: its text is not kept to hold to a pattern.
+        raise TypeError("constraints on UUID parameters are not supported")
+    return item_needs or (is_list and len(schema) > 2)
 
 
 def _jsonable(value: Any) -> bool:
