@@ -4,60 +4,121 @@ use simd_json::StaticNode;
 use simd_json::tape::Node;
 
 /// Appends `s` as a JSON string literal. Non-ASCII text is written as UTF-8; control
-/// characters, `"` and `\\` are escaped. Runs of eight bytes that need no escape are
-/// skipped a word at a time.
+/// characters, `"` and `\\` are escaped.
+///
+/// Text is checked and copied in one pass, eight bytes at a time, with whole-word stores
+/// into reserved space (no `memcpy` call for the short keys and values that dominate API
+/// documents); the last partial word is read without touching bytes past the end. Only a
+/// word that holds a byte to escape is written byte by byte.
 #[inline]
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
-    out.reserve(bytes.len() + 2);
-    out.push(b'"');
-    match first_escape(bytes) {
-        // The common case: nothing to escape, one copy.
-        None => out.extend_from_slice(bytes),
-        Some(first) => {
-            let mut start = 0;
-            for (i, &b) in bytes.iter().enumerate().skip(first) {
-                if let Some(escape) = escape(b) {
-                    out.extend_from_slice(&bytes[start..i]);
-                    out.extend_from_slice(escape.as_slice());
-                    start = i + 1;
-                }
+    let n = bytes.len();
+    // Room for the text, the quotes and one word of slack (a word store may run past
+    // the text). Invariant below: spare capacity >= (n - i) + 1 + 8.
+    out.reserve(n + 2 + 8);
+    let src = bytes.as_ptr();
+    let mut len = out.len();
+    // SAFETY: every store lands within the spare capacity the invariant guarantees: a word
+    // store needs 8 bytes and advances `len` by at most as many text bytes as it consumes;
+    // an escape (up to 6 bytes for 1 text byte) first reserves enough to keep the
+    // invariant. Loads read `bytes[i..i + 8]` only when `i + 8 <= n`, and the tail through
+    // `load_tail`, which reads exactly `bytes[i..n]`. `set_len` covers written bytes only.
+    unsafe {
+        *out.as_mut_ptr().add(len) = b'"';
+        len += 1;
+        let mut i = 0;
+        while i < n {
+            let take = (n - i).min(8);
+            let word = if take == 8 {
+                src.add(i).cast::<u64>().read_unaligned()
+            } else {
+                load_tail(src.add(i), take)
+            };
+            if !needs_escape(word) {
+                out.as_mut_ptr().add(len).cast::<u64>().write_unaligned(word);
+                len += take;
+                i += take;
+                continue;
             }
-            out.extend_from_slice(&bytes[start..]);
+            for &b in &bytes[i..i + take] {
+                match escape(b) {
+                    None => {
+                        *out.as_mut_ptr().add(len) = b;
+                        len += 1;
+                    }
+                    Some(escape) => {
+                        out.set_len(len);
+                        out.reserve(escape.bytes.len() + (n - i) + 9);
+                        out.as_mut_ptr()
+                            .add(len)
+                            .copy_from_nonoverlapping(escape.bytes.as_ptr(), escape.bytes.len());
+                        len += escape.len;
+                    }
+                }
+                i += 1;
+            }
         }
+        *out.as_mut_ptr().add(len) = b'"';
+        out.set_len(len + 1);
     }
-    out.push(b'"');
 }
 
-/// Index of the first byte that needs escaping, checking eight bytes at a time.
+/// Appends a short run of bytes (a number's digits) with word stores instead of a `memcpy`
+/// call.
 #[inline]
-fn first_escape(bytes: &[u8]) -> Option<usize> {
-    let mut i = 0;
-    while i + 8 <= bytes.len() {
-        let word = u64::from_le_bytes(bytes[i..i + 8].try_into().expect("eight bytes"));
-        if needs_escape(word) {
-            break;
+fn push_short(out: &mut Vec<u8>, bytes: &[u8]) {
+    let n = bytes.len();
+    out.reserve(n + 8);
+    let src = bytes.as_ptr();
+    // SAFETY: `n + 8` bytes of spare capacity cover every word store (each at offset
+    // `i < n`); loads stay within `bytes` as in `write_str`.
+    unsafe {
+        let dst = out.as_mut_ptr().add(out.len());
+        let mut i = 0;
+        while i < n {
+            let take = (n - i).min(8);
+            let word = if take == 8 {
+                src.add(i).cast::<u64>().read_unaligned()
+            } else {
+                load_tail(src.add(i), take)
+            };
+            dst.add(i).cast::<u64>().write_unaligned(word);
+            i += take;
         }
-        i += 8;
+        out.set_len(out.len() + n);
     }
-    bytes[i..].iter().position(|&b| NEEDS_ESCAPE[b as usize]).map(|p| i + p)
 }
 
-/// Bytes that must be escaped inside a JSON string: controls, `"` and `\\`.
-static NEEDS_ESCAPE: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 0x20 {
-        table[b] = true;
-        b += 1;
-    }
-    table[b'"' as usize] = true;
-    table[b'\\' as usize] = true;
-    table
-};
+/// The `n` (1 to 7) bytes at `src` as the low bytes of a little-endian word, the rest
+/// filled with spaces (which need no escape). Reads only those `n` bytes, with at most
+/// two overlapping loads.
+///
+/// # Safety
+/// `src` must be valid for reading `n` bytes, `0 < n < 8`.
+#[inline(always)]
+unsafe fn load_tail(src: *const u8, n: usize) -> u64 {
+    // SAFETY: each load lies within `src[..n]`, per the contract.
+    let word = unsafe {
+        if n >= 4 {
+            let lo = u64::from(src.cast::<u32>().read_unaligned());
+            let hi = u64::from(src.add(n - 4).cast::<u32>().read_unaligned());
+            lo | hi << ((n - 4) * 8)
+        } else if n >= 2 {
+            let lo = u64::from(src.cast::<u16>().read_unaligned());
+            let hi = u64::from(src.add(n - 2).cast::<u16>().read_unaligned());
+            lo | hi << ((n - 2) * 8)
+        } else {
+            u64::from(*src)
+        }
+    };
+    // Overlapping loads OR equal bytes together, so `word` holds exactly the text.
+    word | (0x2020_2020_2020_2020 << (n * 8))
+}
 
 /// Whether any of the eight bytes is a control character, `"` or `\\` (SWAR: a byte is
-/// zero after the XOR exactly when it matched; `has_below` flags bytes under 0x20).
+/// zero after the XOR exactly when it matched; `below_space` flags bytes under 0x20). Exact
+/// about whether such a byte exists, which is all the callers ask.
 fn needs_escape(word: u64) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
@@ -97,18 +158,14 @@ impl Escape {
             len: 2,
         }
     }
-
-    fn as_slice(&self) -> &[u8] {
-        &self.bytes[..self.len]
-    }
 }
 
 pub fn write_i64(out: &mut Vec<u8>, n: i64) {
-    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+    push_short(out, itoa::Buffer::new().format(n).as_bytes());
 }
 
 pub fn write_u64(out: &mut Vec<u8>, n: u64) {
-    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+    push_short(out, itoa::Buffer::new().format(n).as_bytes());
 }
 
 /// Appends a finite float in the shortest form that reads back to the same value.
@@ -118,7 +175,7 @@ pub fn write_f64(out: &mut Vec<u8>, f: f64) -> bool {
     if !f.is_finite() {
         return false;
     }
-    out.extend_from_slice(ryu::Buffer::new().format_finite(f).as_bytes());
+    push_short(out, zmij::Buffer::new().format_finite(f).as_bytes());
     true
 }
 
@@ -198,6 +255,26 @@ mod tests {
         assert_eq!(s("\u{1}"), "\"\\u0001\"");
     }
 
+    /// Every length around the word size, with and without a byte to escape at each
+    /// position: the word loop, the partial last word and the hand-over to the escaping
+    /// path must agree with serde_json.
+    #[test]
+    fn strings_of_every_length_and_escape_position() {
+        for len in 0..40 {
+            let plain: String = "abcdéfgh✓".chars().cycle().take(len).collect();
+            assert_eq!(serde_json::from_str::<String>(&s(&plain)).unwrap(), plain);
+            assert_eq!(s(&plain), serde_json::to_string(&plain).unwrap());
+            for at in 0..len {
+                for special in ['"', '\\', '\n', '\u{1f}', '\u{0}'] {
+                    let mut text: Vec<char> = plain.chars().collect();
+                    text[at] = special;
+                    let text: String = text.into_iter().collect();
+                    assert_eq!(serde_json::from_str::<String>(&s(&text)).unwrap(), text);
+                }
+            }
+        }
+    }
+
     #[test]
     fn numbers() {
         let mut out = Vec::new();
@@ -207,7 +284,7 @@ mod tests {
         out.push(b',');
         assert!(write_f64(&mut out, 1e300));
         assert!(!write_f64(&mut out, f64::NAN));
-        assert_eq!(String::from_utf8(out).unwrap(), "-42,1.5,1e300");
+        assert_eq!(String::from_utf8(out).unwrap(), "-42,1.5,1e+300");
     }
 
     #[test]
