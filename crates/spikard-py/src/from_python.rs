@@ -159,86 +159,104 @@ fn write_value(py: Python<'_>, out: &mut Vec<u8>, value: &Bound<'_, PyAny>, dept
     unsafe { write_object(py, out, value.as_ptr(), depth) }
 }
 
-/// The hot path: exact type checks on the type pointer, then the C API directly.
+/// The hot path: exact type checks on the type pointer, scalars first (the bulk of any
+/// document), each written straight from the C API.
 ///
 /// # Safety
-/// `obj` must be a live object and the GIL held. Containers are read through borrowed
-/// pointers, each item kept alive by a strong reference while it is written (the slow path
-/// can run Python code that mutates the container).
+/// `obj` must be a live object (it may be borrowed from a container) and the GIL held.
+#[inline]
 unsafe fn write_object(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObject, depth: usize) -> PyResult<()> {
     use std::ptr::addr_of_mut;
-    if depth > MAX_DEPTH {
+    // SAFETY (whole block): `obj` is live and the GIL held (the caller's contract); each
+    // accessor is used only on an object whose exact type was just checked. Scalars are
+    // immutable and run no Python code, so a borrowed pointer is enough for them.
+    unsafe {
+        let ty = ffi::Py_TYPE(obj);
+        if ty == addr_of_mut!(ffi::PyUnicode_Type) {
+            write_unicode(py, out, obj)
+        } else if ty == addr_of_mut!(ffi::PyLong_Type) {
+            write_long(py, out, obj)
+        } else if ty == addr_of_mut!(ffi::PyFloat_Type) {
+            write_float(out, ffi::PyFloat_AS_DOUBLE(obj))
+        } else if ty == addr_of_mut!(ffi::PyBool_Type) {
+            out.extend_from_slice(if obj == ffi::Py_True() { b"true" } else { b"false" });
+            Ok(())
+        } else if obj == ffi::Py_None() {
+            out.extend_from_slice(b"null");
+            Ok(())
+        } else {
+            write_nested(py, out, obj, depth)
+        }
+    }
+}
+
+/// Containers and everything the slow path handles. Writing them can run Python code (a
+/// property, `isoformat`, `model_dump`) that mutates the container `obj` was borrowed
+/// from, so `obj` is held by a strong reference while it is written.
+///
+/// # Safety
+/// As for [`write_object`].
+unsafe fn write_nested(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObject, depth: usize) -> PyResult<()> {
+    use std::ptr::addr_of_mut;
+    if depth >= MAX_DEPTH {
         return Err(PyValueError::new_err(
             "value nests too deeply to encode (a reference cycle?)",
         ));
     }
-    // SAFETY (whole block): the caller guarantees `obj` is live and the GIL is held; each
-    // accessor below is used only on an object whose exact type was just checked.
+    // SAFETY: per the contract; `held` keeps `obj` alive for the whole call.
     unsafe {
+        let held = Bound::from_borrowed_ptr(py, obj);
         let ty = ffi::Py_TYPE(obj);
-        if ty == addr_of_mut!(ffi::PyUnicode_Type) {
-            write_unicode(py, out, obj)?;
-        } else if ty == addr_of_mut!(ffi::PyDict_Type) {
-            write_dict_object(py, out, obj, depth)?;
+        if ty == addr_of_mut!(ffi::PyDict_Type) {
+            write_dict_object(py, out, obj, depth + 1)
         } else if ty == addr_of_mut!(ffi::PyList_Type) {
             out.push(b'[');
             let mut i = 0;
             while i < ffi::PyList_GET_SIZE(obj) {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_held(py, out, ffi::PyList_GET_ITEM(obj, i), depth + 1)?;
+                write_object(py, out, ffi::PyList_GET_ITEM(obj, i), depth + 1)?;
+                out.push(b',');
                 i += 1;
             }
-            out.push(b']');
-        } else if ty == addr_of_mut!(ffi::PyBool_Type) {
-            out.extend_from_slice(if obj == ffi::Py_True() { b"true" } else { b"false" });
-        } else if ty == addr_of_mut!(ffi::PyLong_Type) {
-            let mut overflow = 0;
-            let n = ffi::PyLong_AsLongLongAndOverflow(obj, &mut overflow);
-            if overflow != 0 {
-                // Beyond 64 bits: Python's own decimal digits.
-                let int = Bound::from_borrowed_ptr(py, obj);
-                out.extend_from_slice(int.str()?.to_str()?.as_bytes());
-            } else if n == -1 && !ffi::PyErr_Occurred().is_null() {
-                return Err(PyErr::fetch(py));
-            } else {
-                write_i64(out, n);
-            }
-        } else if ty == addr_of_mut!(ffi::PyFloat_Type) {
-            write_float(out, ffi::PyFloat_AS_DOUBLE(obj))?;
-        } else if obj == ffi::Py_None() {
-            out.extend_from_slice(b"null");
+            close(out, b'[', b']');
+            Ok(())
         } else {
-            slow_path(py, out, &Bound::from_borrowed_ptr(py, obj), depth)?;
+            slow_path(py, out, &held, depth + 1)
+        }
+    }
+}
+
+/// Ends an array or object whose items were each followed by a comma: the last comma
+/// becomes the closing bracket (or, when empty, the bracket follows the opening one).
+fn close(out: &mut Vec<u8>, open: u8, end: u8) {
+    match out.last_mut() {
+        Some(last) if *last == b',' => *last = end,
+        _ => {
+            debug_assert_eq!(out.last(), Some(&open));
+            out.push(end);
+        }
+    }
+}
+
+/// An exact `int`: 64-bit values through itoa, larger ones as Python's own digits.
+///
+/// # Safety
+/// `obj` must be a live exact `int` and the GIL held.
+unsafe fn write_long(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObject) -> PyResult<()> {
+    let mut overflow = 0;
+    // SAFETY: per the contract.
+    unsafe {
+        let n = ffi::PyLong_AsLongLongAndOverflow(obj, &mut overflow);
+        if overflow != 0 {
+            // Beyond 64 bits: Python's own decimal digits.
+            let int = Bound::from_borrowed_ptr(py, obj);
+            out.extend_from_slice(int.str()?.to_str()?.as_bytes());
+        } else if n == -1 && !ffi::PyErr_Occurred().is_null() {
+            return Err(PyErr::fetch(py));
+        } else {
+            write_i64(out, n);
         }
     }
     Ok(())
-}
-
-/// Writes an item borrowed from a container. Immutable scalars are written straight from
-/// the borrowed pointer; anything that may run Python code (containers, the slow path) is
-/// first held by a strong reference, so a mutation of the container cannot free it.
-///
-/// # Safety
-/// `obj` must be a live object borrowed from a container, and the GIL held.
-unsafe fn write_held(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObject, depth: usize) -> PyResult<()> {
-    use std::ptr::addr_of_mut;
-    // SAFETY: per the contract.
-    unsafe {
-        let ty = ffi::Py_TYPE(obj);
-        let scalar = ty == addr_of_mut!(ffi::PyUnicode_Type)
-            || ty == addr_of_mut!(ffi::PyLong_Type)
-            || ty == addr_of_mut!(ffi::PyFloat_Type)
-            || ty == addr_of_mut!(ffi::PyBool_Type)
-            || obj == ffi::Py_None();
-        if scalar {
-            write_object(py, out, obj, depth)
-        } else {
-            let held = Bound::from_borrowed_ptr(py, obj);
-            write_object(py, out, held.as_ptr(), depth)
-        }
-    }
 }
 
 /// A `str` as a JSON string: compact ASCII strings are read in place; others through their
@@ -246,52 +264,63 @@ unsafe fn write_held(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObject,
 ///
 /// # Safety
 /// `obj` must be a live exact `str` and the GIL held.
+#[inline]
 unsafe fn write_unicode(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObject) -> PyResult<()> {
     // SAFETY: per the contract; compact ASCII data is `len` bytes at PyUnicode_DATA, and
     // PyUnicode_AsUTF8AndSize returns a buffer owned by the string, valid while it lives.
     let text = unsafe {
         if ffi::PyUnicode_IS_COMPACT_ASCII(obj) != 0 {
             let len = ffi::PyUnicode_GET_LENGTH(obj) as usize;
-            std::str::from_utf8_unchecked(std::slice::from_raw_parts(ffi::PyUnicode_DATA(obj).cast::<u8>(), len))
+            std::slice::from_raw_parts(ffi::PyUnicode_DATA(obj).cast::<u8>(), len)
         } else {
             let mut len: ffi::Py_ssize_t = 0;
             let data = ffi::PyUnicode_AsUTF8AndSize(obj, &mut len);
             if data.is_null() {
                 return Err(PyErr::fetch(py));
             }
-            std::str::from_utf8_unchecked(std::slice::from_raw_parts(data.cast::<u8>(), len as usize))
+            std::slice::from_raw_parts(data.cast::<u8>(), len as usize)
         }
     };
-    write_str(out, text);
+    // SAFETY: both branches yield UTF-8 (ASCII, or CPython's UTF-8 encoding).
+    write_str(out, unsafe { std::str::from_utf8_unchecked(text) });
     Ok(())
 }
 
 /// # Safety
-/// `obj` must be a live exact `dict` and the GIL held.
+/// `obj` must be a live exact `dict`, held by the caller, and the GIL held.
 unsafe fn write_dict_object(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObject, depth: usize) -> PyResult<()> {
     out.push(b'{');
     let mut pos: ffi::Py_ssize_t = 0;
     let (mut key, mut value) = (std::ptr::null_mut(), std::ptr::null_mut());
-    let mut first = true;
-    // SAFETY: PyDict_Next yields borrowed pointers into a live dict. Keys are only read as
-    // text (or, when not `str`, through a held reference); values go through `write_held`.
+    // SAFETY: _PyDict_Next yields borrowed pointers into a live dict. Keys are only read as
+    // text (or, when not `str`, through a held reference); values go through
+    // `write_object`, which holds anything that could run Python code.
     unsafe {
-        while ffi::PyDict_Next(obj, &mut pos, &mut key, &mut value) != 0 {
-            if !first {
-                out.push(b',');
-            }
-            first = false;
+        while _PyDict_Next(obj, &mut pos, &mut key, &mut value, std::ptr::null_mut()) != 0 {
             if ffi::Py_TYPE(key) == std::ptr::addr_of_mut!(ffi::PyUnicode_Type) {
                 write_unicode(py, out, key)?;
             } else {
                 write_key(out, &Bound::from_borrowed_ptr(py, key))?;
             }
             out.push(b':');
-            write_held(py, out, value, depth + 1)?;
+            write_object(py, out, value, depth)?;
+            out.push(b',');
         }
     }
-    out.push(b'}');
+    close(out, b'{', b'}');
     Ok(())
+}
+
+unsafe extern "C" {
+    /// `PyDict_Next` without the wrapper (and with the key's hash, which we do not need);
+    /// exported by every CPython 3.x.
+    fn _PyDict_Next(
+        dict: *mut ffi::PyObject,
+        pos: *mut ffi::Py_ssize_t,
+        key: *mut *mut ffi::PyObject,
+        value: *mut *mut ffi::PyObject,
+        hash: *mut ffi::Py_hash_t,
+    ) -> std::os::raw::c_int;
 }
 
 fn write_int(out: &mut Vec<u8>, int: &Bound<'_, PyInt>) -> PyResult<()> {
@@ -303,6 +332,7 @@ fn write_int(out: &mut Vec<u8>, int: &Bound<'_, PyInt>) -> PyResult<()> {
     Ok(())
 }
 
+#[inline]
 fn write_float(out: &mut Vec<u8>, f: f64) -> PyResult<()> {
     if write_f64(out, f) {
         Ok(())

@@ -22,6 +22,11 @@ class Level(enum.IntEnum):
 
 
 @dataclasses.dataclass
+class Node:
+    next: Node | None
+
+
+@dataclasses.dataclass
 class Point:
     x: int
     y: float
@@ -89,6 +94,18 @@ def client(serve: Serve):
         a.append(a)
         return a
 
+    @app.get("/cycle-dict")
+    def cycle_dict() -> dict:
+        d: dict = {}
+        d["self"] = d
+        return d
+
+    @app.get("/cycle-dataclass")
+    def cycle_dataclass() -> Node:
+        node = Node(None)
+        node.next = node
+        return node
+
     return serve(app)
 
 
@@ -146,7 +163,7 @@ def test_response_objects(client) -> None:
     assert (r.content, r.headers["content-type"]) == (b"\x89PNG", "image/png")
 
 
-@pytest.mark.parametrize("path", ["/nan", "/unserializable", "/cycle"])
+@pytest.mark.parametrize("path", ["/nan", "/unserializable", "/cycle", "/cycle-dict", "/cycle-dataclass"])
 def test_unencodable_values_are_500(client, path: str) -> None:
     assert_problem(client.get(path), 500, "internal-server-error")
     assert client.get("/ret/dict").status_code == 200
