@@ -132,41 +132,102 @@ thread_local! {
     static KEYS: std::cell::RefCell<KeyCache> = std::cell::RefCell::default();
 }
 
+/// A power of two.
 const KEY_SLOTS: usize = 2048;
 const KEY_MAX_LEN: usize = 64;
 
+/// Interned object keys, direct-mapped by a hash of their text. Only ASCII keys are kept
+/// (almost every key), so a hit is checked against the cached string's own bytes: one
+/// pointer per slot, no second copy of the text to chase.
 #[derive(Default)]
 struct KeyCache {
-    /// (the key's text, its string object), indexed by the key's hash.
-    slots: Vec<Option<(Box<str>, Py<PyString>)>>,
+    slots: Vec<Option<Py<PyString>>>,
 }
 
 impl KeyCache {
+    #[inline]
     fn get<'py>(&mut self, py: Python<'py>, key: &str) -> PyResult<Bound<'py, PyAny>> {
-        if key.len() > KEY_MAX_LEN {
+        if key.len() > KEY_MAX_LEN || !key.is_ascii() {
             return new_str(py, key);
         }
         if self.slots.is_empty() {
             self.slots.resize_with(KEY_SLOTS, || None);
         }
-        let slot = &mut self.slots[fnv1a(key.as_bytes()) as usize % KEY_SLOTS];
-        if let Some((text, cached)) = slot
-            && **text == *key
+        let slot = &mut self.slots[key_slot(key.as_bytes())];
+        if let Some(cached) = slot
+            && same_bytes(ascii_bytes(cached.bind(py)), key.as_bytes())
         {
             return Ok(cached.bind(py).clone().into_any());
         }
         let fresh = new_str(py, key)?;
         // Hash it now, once: every dict it is inserted into reuses the cached hash.
         fresh.hash()?;
-        *slot = Some((key.into(), fresh.cast::<PyString>()?.clone().unbind()));
+        *slot = Some(fresh.cast::<PyString>()?.clone().unbind());
         Ok(fresh)
     }
 }
 
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
+/// The text of a compact ASCII string (every string the key cache holds).
+#[inline]
+fn ascii_bytes<'a>(s: &'a Bound<'_, PyString>) -> &'a [u8] {
+    // SAFETY: the cache holds only strings made by `new_str` from ASCII text, which are
+    // compact ASCII: `len` bytes at PyUnicode_DATA, alive as long as the string.
+    unsafe {
+        let obj = s.as_ptr();
+        std::slice::from_raw_parts(
+            ffi::PyUnicode_DATA(obj).cast::<u8>(),
+            ffi::PyUnicode_GET_LENGTH(obj) as usize,
+        )
+    }
+}
+
+/// Equality of two short byte strings, a word at a time (no `memcmp` call).
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i + 8 <= n {
+        if word(&a[i..i + 8]) != word(&b[i..i + 8]) {
+            return false;
+        }
+        i += 8;
+    }
+    while i < n {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// A key's slot: its words folded by multiplication (the last partial word bytewise),
+/// the slot taken from the top bits of the product (Fibonacci hashing), which depend on
+/// every input bit.
+#[inline]
+fn key_slot(bytes: &[u8]) -> usize {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let n = bytes.len();
+    let mut h = n as u64;
+    let mut i = 0;
+    while i + 8 <= n {
+        h = (h ^ word(&bytes[i..i + 8])).wrapping_mul(K);
+        i += 8;
+    }
+    let mut tail = 0u64;
+    while i < n {
+        tail = tail << 8 | u64::from(bytes[i]);
+        i += 1;
+    }
+    ((h ^ tail).wrapping_mul(K) >> (64 - KEY_SLOTS.trailing_zeros())) as usize
+}
+
+#[inline]
+fn word(chunk: &[u8]) -> u64 {
+    u64::from_le_bytes(chunk.try_into().expect("eight bytes"))
 }
 
 /// A new Python string. ASCII text (the common case) is copied straight into a compact
