@@ -11,8 +11,6 @@ use spikard_core::json::{JsonDocument, Node, StaticNode};
 use spikard_core::validate::{Coerced, ParamValue};
 use spikard_core::{FieldError, Problem, Source};
 
-use smallvec::SmallVec;
-
 use crate::shape::Shape;
 
 static UUID: PyOnceLock<Py<PyType>> = PyOnceLock::new();
@@ -355,7 +353,11 @@ fn build_shaped<'py>(
                 };
                 let name = keys.get(py, key)?;
                 *at += 1;
-                let value = match fields.iter().find(|f| f.key_str == key).and_then(|f| f.shape.as_ref()) {
+                let value = match fields
+                    .iter()
+                    .find(|f| same_bytes(f.key_str.as_bytes(), key.as_bytes()))
+                    .and_then(|f| f.shape.as_ref())
+                {
                     Some(shape) => build_shaped(py, nodes, at, keys, shape)?,
                     None => build(py, nodes, at, keys)?,
                 };
@@ -371,44 +373,46 @@ fn build_shaped<'py>(
             },
             Node::Object { len, .. },
         ) => {
-            // A model: each declared field built into its slot, undeclared keys skipped.
+            // A model: each declared field built straight into the keyword dict, undeclared
+            // keys skipped. Keys usually come in declared order, so the next field is tried
+            // first.
             *at += 1;
-            let mut slots: SmallVec<[Option<Bound<'py, PyAny>>; 16]> = smallvec::smallvec![None; fields.len()];
-            let mut next = 0;
+            // SAFETY: as in `build`: a new, empty dict presized for every field.
+            let kwargs =
+                unsafe { Bound::from_owned_ptr_or_err(py, _PyDict_NewPresized(fields.len() as ffi::Py_ssize_t))? };
+            let (mut next, mut in_order) = (0, true);
             for _ in 0..len {
                 let Node::String(key) = nodes[*at] else {
                     unreachable!("keys are strings")
                 };
                 *at += 1;
                 let found = match fields.get(next) {
-                    Some(f) if f.key_str == key => Some(next),
-                    _ => fields.iter().position(|f| f.key_str == key),
+                    Some(f) if same_bytes(f.key_str.as_bytes(), key.as_bytes()) => Some(next),
+                    _ => fields
+                        .iter()
+                        .position(|f| same_bytes(f.key_str.as_bytes(), key.as_bytes())),
                 };
                 let Some(i) = found else {
                     skip(nodes, at);
                     continue;
                 };
+                in_order &= i == next;
                 next = i + 1;
-                slots[i] = Some(match &fields[i].shape {
+                let value = match &fields[i].shape {
                     Some(shape) => build_shaped(py, nodes, at, keys, shape)?,
                     None => build(py, nodes, at, keys)?,
-                });
-            }
-            // SAFETY: as in `build`: a new, empty dict presized for every field.
-            let dict =
-                unsafe { Bound::from_owned_ptr_or_err(py, _PyDict_NewPresized(fields.len() as ffi::Py_ssize_t))? };
-            let dict = dict.cast_into::<PyDict>()?;
-            let complete = slots.iter().all(Option::is_some);
-            for (field, slot) in fields.iter().zip(slots) {
-                if let Some(value) = slot {
-                    dict.set_item(field.arg.bind(py), value)?;
+                };
+                // SAFETY: live dict, key and value; PyDict_SetItem takes its own references.
+                if unsafe { ffi::PyDict_SetItem(kwargs.as_ptr(), fields[i].arg.as_ptr(), value.as_ptr()) } != 0 {
+                    return Err(PyErr::fetch(py));
                 }
             }
-            if *plain && complete {
-                // Fields in declared order, as `__init__` would have set them.
-                Shape::plain_instance(ctor.bind(py), &dict)
+            let kwargs = kwargs.cast_into::<PyDict>()?;
+            if *plain && in_order && kwargs.len() == fields.len() {
+                // Every field, in declared order, as `__init__` would have set them.
+                Shape::plain_instance(ctor.bind(py), &kwargs)
             } else {
-                ctor.bind(py).call((), Some(&dict))
+                ctor.bind(py).call((), Some(&kwargs))
             }
         }
         (Shape::Convert(f), _) => f.bind(py).call1((build(py, nodes, at, keys)?,)),
