@@ -289,14 +289,37 @@ unsafe fn write_unicode(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObje
 /// # Safety
 /// `obj` must be a live exact `dict`, held by the caller, and the GIL held.
 unsafe fn write_dict_object(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObject, depth: usize) -> PyResult<()> {
+    // SAFETY: per the contract.
+    unsafe { write_dict_entries(py, out, obj, depth, |_, _| true) }.map(drop)
+}
+
+/// Writes a dict as a JSON object, showing each key (with its position) to `accept` first.
+/// Returns `Ok(false)` at the first key refused, with part of the object written: the
+/// caller truncates `out` and writes the value another way.
+///
+/// # Safety
+/// `obj` must be a live exact `dict`, held by the caller, and the GIL held.
+#[inline(always)]
+unsafe fn write_dict_entries(
+    py: Python<'_>,
+    out: &mut Vec<u8>,
+    obj: *mut ffi::PyObject,
+    depth: usize,
+    mut accept: impl FnMut(usize, *mut ffi::PyObject) -> bool,
+) -> PyResult<bool> {
     out.push(b'{');
     let mut pos: ffi::Py_ssize_t = 0;
     let (mut key, mut value) = (std::ptr::null_mut(), std::ptr::null_mut());
+    let mut index = 0;
     // SAFETY: _PyDict_Next yields borrowed pointers into a live dict. Keys are only read as
     // text (or, when not `str`, through a held reference); values go through
     // `write_object`, which holds anything that could run Python code.
     unsafe {
         while _PyDict_Next(obj, &mut pos, &mut key, &mut value, std::ptr::null_mut()) != 0 {
+            if !accept(index, key) {
+                return Ok(false);
+            }
+            index += 1;
             if ffi::Py_TYPE(key) == std::ptr::addr_of_mut!(ffi::PyUnicode_Type) {
                 write_unicode(py, out, key)?;
             } else {
@@ -308,7 +331,7 @@ unsafe fn write_dict_object(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::Py
         }
     }
     close(out, b'{', b'}');
-    Ok(())
+    Ok(true)
 }
 
 unsafe extern "C" {
@@ -567,7 +590,8 @@ fn write_dataclass(
 ) -> PyResult<()> {
     // Fields are read from the instance's `__dict__` where they are (one lookup each),
     // through `getattr` otherwise (slots, properties). A `__dict__` holding exactly the
-    // fields, in order (as `__init__` leaves it), is written like any dict.
+    // fields, in order (as `__init__` leaves it), is written like any dict, its keys checked
+    // against the field names (by identity: they are the same interned strings) as it goes.
     // SAFETY: PyObject_GenericGetDict returns a new reference to the instance dict, or NULL
     // with an error set (no dict slot), which `from_owned_ptr_or_err` turns into an `Err`.
     let dict =
@@ -575,10 +599,15 @@ fn write_dataclass(
             .ok();
     let dict = dict.as_ref().and_then(|d| d.cast::<PyDict>().ok());
     if let Some(d) = dict
-        && holds_exactly(d, fields)
+        && d.len() == fields.len()
     {
+        let (mark, names) = (out.len(), fields.as_slice());
         // SAFETY: `d` is a live dict we hold a reference to for the call.
-        return unsafe { write_dict_object(py, out, d.as_ptr(), depth) };
+        let same = |i: usize, key| names.get(i).is_some_and(|name| name.as_ptr() == key);
+        if unsafe { write_dict_entries(py, out, d.as_ptr(), depth, same) }? {
+            return Ok(());
+        }
+        out.truncate(mark);
     }
     out.push(b'{');
     for (i, name) in fields.iter().enumerate() {
@@ -596,23 +625,6 @@ fn write_dataclass(
     }
     out.push(b'}');
     Ok(())
-}
-
-/// Whether `dict`'s keys are `fields`, in that order (compared by identity: field names
-/// and the attribute names `__init__` sets are the same interned strings).
-fn holds_exactly(dict: &Bound<'_, PyDict>, fields: &Bound<'_, PyTuple>) -> bool {
-    if dict.len() != fields.len() {
-        return false;
-    }
-    let mut pos: ffi::Py_ssize_t = 0;
-    let (mut key, mut value) = (std::ptr::null_mut(), std::ptr::null_mut());
-    for field in fields.as_slice() {
-        // SAFETY: PyDict_Next over a live dict, yielding borrowed pointers we only compare.
-        if unsafe { ffi::PyDict_Next(dict.as_ptr(), &mut pos, &mut key, &mut value) } == 0 || key != field.as_ptr() {
-            return false;
-        }
-    }
-    true
 }
 
 static DUMPS_HINT: std::sync::LazyLock<SizeHint> = std::sync::LazyLock::new(SizeHint::default);

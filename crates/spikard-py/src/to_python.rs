@@ -7,7 +7,7 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyType};
-use spikard_core::json::{JsonDocument, Node, StaticNode};
+use spikard_core::json::{JsonDocument, Node, StaticNode, same_bytes, word};
 use spikard_core::validate::{Coerced, ParamValue};
 use spikard_core::{FieldError, Problem, Source};
 
@@ -179,29 +179,6 @@ fn ascii_bytes<'a>(s: &'a Bound<'_, PyString>) -> &'a [u8] {
     }
 }
 
-/// Equality of two short byte strings, a word at a time (no `memcmp` call).
-#[inline]
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    let n = a.len();
-    if n != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i + 8 <= n {
-        if word(&a[i..i + 8]) != word(&b[i..i + 8]) {
-            return false;
-        }
-        i += 8;
-    }
-    while i < n {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
-}
-
 /// A key's slot: its words folded by multiplication (the last partial word bytewise),
 /// the slot taken from the top bits of the product (Fibonacci hashing), which depend on
 /// every input bit.
@@ -221,11 +198,6 @@ fn key_slot(bytes: &[u8]) -> usize {
         i += 1;
     }
     ((h ^ tail).wrapping_mul(K) >> (64 - KEY_SLOTS.trailing_zeros())) as usize
-}
-
-#[inline]
-fn word(chunk: &[u8]) -> u64 {
-    u64::from_le_bytes(chunk.try_into().expect("eight bytes"))
 }
 
 /// A new Python string. ASCII text (the common case) is copied straight into a compact

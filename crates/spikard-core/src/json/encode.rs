@@ -1,6 +1,8 @@
 //! Writing JSON into a byte buffer: the primitives every response encoder shares.
 
 use simd_json::StaticNode;
+
+use super::words::load_tail;
 use simd_json::tape::Node;
 
 /// Appends `s` as a JSON string literal. Non-ASCII text is written as UTF-8; control
@@ -88,32 +90,6 @@ fn push_short(out: &mut Vec<u8>, bytes: &[u8]) {
         }
         out.set_len(out.len() + n);
     }
-}
-
-/// The `n` (1 to 7) bytes at `src` as the low bytes of a little-endian word, the rest
-/// filled with spaces (which need no escape). Reads only those `n` bytes, with at most
-/// two overlapping loads.
-///
-/// # Safety
-/// `src` must be valid for reading `n` bytes, `0 < n < 8`.
-#[inline(always)]
-unsafe fn load_tail(src: *const u8, n: usize) -> u64 {
-    // SAFETY: each load lies within `src[..n]`, per the contract.
-    let word = unsafe {
-        if n >= 4 {
-            let lo = u64::from(src.cast::<u32>().read_unaligned());
-            let hi = u64::from(src.add(n - 4).cast::<u32>().read_unaligned());
-            lo | hi << ((n - 4) * 8)
-        } else if n >= 2 {
-            let lo = u64::from(src.cast::<u16>().read_unaligned());
-            let hi = u64::from(src.add(n - 2).cast::<u16>().read_unaligned());
-            lo | hi << ((n - 2) * 8)
-        } else {
-            u64::from(*src)
-        }
-    };
-    // Overlapping loads OR equal bytes together, so `word` holds exactly the text.
-    word | (0x2020_2020_2020_2020 << (n * 8))
 }
 
 /// Whether any of the eight bytes is a control character, `"` or `\\` (SWAR: a byte is

@@ -5,6 +5,7 @@ use serde_json::Value;
 use super::compile::{ARR, Additional, BOOL, INT, Limit, NEVER, NULL, NUM, OBJ, Rule, STR};
 use super::format::Format;
 use super::view::{Kind, View};
+use crate::json::same_bytes;
 use crate::problem::{FieldError, Source};
 
 /// A numeric bound: its limit, error type, wording, `ctx` key, and when a value fails it.
@@ -314,8 +315,11 @@ impl Checker<'_, '_> {
         value.for_each_entry(|key, item| {
             let here = Path::Key(path, key);
             let found = match rule.properties.get(next) {
-                Some((name, _)) if name == key => Some(next),
-                _ => rule.properties.iter().position(|(name, _)| name == key),
+                Some((name, _)) if same_bytes(name.as_bytes(), key.as_bytes()) => Some(next),
+                _ => rule
+                    .properties
+                    .iter()
+                    .position(|(name, _)| same_bytes(name.as_bytes(), key.as_bytes())),
             };
             match found {
                 Some(i) => {

@@ -1,0 +1,91 @@
+//! Short byte strings a machine word at a time: the key compares and copies that run once
+//! per object key or value, where a `memcmp`/`memcpy` call costs more than the work.
+
+/// Equality of two byte strings, eight bytes at a time (no `memcmp` call). For the short
+/// strings object keys are.
+#[inline]
+pub fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i + 8 <= n {
+        if word(&a[i..i + 8]) != word(&b[i..i + 8]) {
+            return false;
+        }
+        i += 8;
+    }
+    while i < n {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Eight bytes as a little-endian word.
+#[inline]
+pub fn word(chunk: &[u8]) -> u64 {
+    u64::from_le_bytes(chunk.try_into().expect("eight bytes"))
+}
+
+/// The `n` (1 to 7) bytes at `src` as the low bytes of a little-endian word, the rest
+/// filled with spaces (which need no JSON escape). Reads only those `n` bytes, with at most
+/// two overlapping loads.
+///
+/// # Safety
+/// `src` must be valid for reading `n` bytes, `0 < n < 8`.
+#[inline(always)]
+pub(super) unsafe fn load_tail(src: *const u8, n: usize) -> u64 {
+    // SAFETY: each load lies within `src[..n]`, per the contract.
+    let word = unsafe {
+        if n >= 4 {
+            let lo = u64::from(src.cast::<u32>().read_unaligned());
+            let hi = u64::from(src.add(n - 4).cast::<u32>().read_unaligned());
+            lo | hi << ((n - 4) * 8)
+        } else if n >= 2 {
+            let lo = u64::from(src.cast::<u16>().read_unaligned());
+            let hi = u64::from(src.add(n - 2).cast::<u16>().read_unaligned());
+            lo | hi << ((n - 2) * 8)
+        } else {
+            u64::from(*src)
+        }
+    };
+    // Overlapping loads OR equal bytes together, so `word` holds exactly the text.
+    word | (0x2020_2020_2020_2020 << (n * 8))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_bytes_agrees_with_eq() {
+        let text = b"abcdefghijklmnopqrstu";
+        for i in 0..text.len() {
+            for j in 0..text.len() {
+                let (a, b) = (&text[..i], &text[..j]);
+                assert_eq!(same_bytes(a, b), a == b);
+                let mut c = a.to_vec();
+                if let Some(last) = c.last_mut() {
+                    *last = b'!';
+                    assert_eq!(same_bytes(a, &c), a == c.as_slice());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn tails_hold_exactly_their_bytes() {
+        let text = b"1234567";
+        for n in 1..8 {
+            // SAFETY: `text` has at least `n` bytes.
+            let w = unsafe { load_tail(text.as_ptr(), n) };
+            let mut expect = [b' '; 8];
+            expect[..n].copy_from_slice(&text[..n]);
+            assert_eq!(w.to_le_bytes(), expect);
+        }
+    }
+}
