@@ -16,13 +16,8 @@ pub fn same_bytes(a: &[u8], b: &[u8]) -> bool {
         }
         i += 8;
     }
-    while i < n {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
+    // SAFETY: both strings have `n - i` (0 to 7) bytes left at `i`.
+    i == n || unsafe { load_tail(a.as_ptr().add(i), n - i) == load_tail(b.as_ptr().add(i), n - i) }
 }
 
 /// Eight bytes as a little-endian word.
