@@ -185,7 +185,7 @@ impl Checker<'_, '_> {
             };
             if fails {
                 let msg = format!("Input should be a multiple of {}", m.json);
-                self.push_ctx("multiple_of", msg, value, path, "multiple_of", m.json.clone());
+                self.push_ctx("multiple_of", msg, value, path, "multiple_of", (*m.json).clone());
                 return;
             }
         }
@@ -214,7 +214,7 @@ impl Checker<'_, '_> {
                 && fails(n, limit.value)
             {
                 let msg = format!("Input should be {words} {}", limit.json);
-                self.push_ctx(err, msg, value, path, ctx, limit.json.clone());
+                self.push_ctx(err, msg, value, path, ctx, (*limit.json).clone());
                 return;
             }
         }
@@ -240,7 +240,7 @@ impl Checker<'_, '_> {
                 return;
             }
         }
-        if let Some((re, source)) = &rule.pattern
+        if let Some((re, source)) = rule.pattern.as_deref()
             && !re.is_match(s)
         {
             let msg = format!("String should match pattern '{source}'");

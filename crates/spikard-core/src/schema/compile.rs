@@ -29,11 +29,13 @@ pub(super) const OBJ: u8 = 64;
 /// `false` as a schema: nothing is valid.
 pub(super) const NEVER: u8 = 128;
 
-/// A numeric bound, and how the schema wrote it (for messages and `ctx`).
+/// A numeric bound, and how the schema wrote it (for messages and `ctx`). The JSON is
+/// boxed: it is read only for errors, and keeping [`Rule`] small keeps the rules a
+/// document walks in fewer cache lines.
 #[derive(Debug, Clone)]
 pub(super) struct Limit {
     pub value: f64,
-    pub json: Value,
+    pub json: Box<Value>,
 }
 
 #[derive(Debug, Default)]
@@ -60,7 +62,7 @@ pub(super) struct Rule {
     pub numeric: bool,
     pub min_length: Option<usize>,
     pub max_length: Option<usize>,
-    pub pattern: Option<(regex::Regex, String)>,
+    pub pattern: Option<Box<(regex::Regex, String)>>,
     pub format: Option<Format>,
     pub items: Option<usize>,
     pub min_items: Option<usize>,
@@ -239,7 +241,7 @@ impl Compiler<'_> {
                         return fail(&here, "pattern must be a string");
                     };
                     match regex::Regex::new(p) {
-                        Ok(re) => rule.pattern = Some((re, p.clone())),
+                        Ok(re) => rule.pattern = Some(Box::new((re, p.clone()))),
                         Err(e) => return fail(&here, format!("invalid pattern: {e}")),
                     }
                 }
@@ -363,7 +365,7 @@ fn limit(value: &Value, at: &str) -> Result<Limit, SchemaError> {
     match value.as_f64() {
         Some(f) => Ok(Limit {
             value: f,
-            json: value.clone(),
+            json: Box::new(value.clone()),
         }),
         None => fail(at, "must be a number"),
     }
