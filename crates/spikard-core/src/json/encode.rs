@@ -2,7 +2,7 @@
 
 use simd_json::StaticNode;
 
-use super::words::load_tail;
+use super::words::next_word;
 use simd_json::tape::Node;
 
 /// Appends `s` as a JSON string literal. Non-ASCII text is written as UTF-8; control
@@ -19,24 +19,17 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
     // Room for the text, the quotes and one word of slack (a word store may run past
     // the text). Invariant below: spare capacity >= (n - i) + 1 + 8.
     out.reserve(n + 2 + 8);
-    let src = bytes.as_ptr();
     let mut len = out.len();
     // SAFETY: every store lands within the spare capacity the invariant guarantees: a word
     // store needs 8 bytes and advances `len` by at most as many text bytes as it consumes;
     // an escape (up to 6 bytes for 1 text byte) first reserves enough to keep the
-    // invariant. Loads read `bytes[i..i + 8]` only when `i + 8 <= n`, and the tail through
-    // `load_tail`, which reads exactly `bytes[i..n]`. `set_len` covers written bytes only.
+    // invariant. `set_len` covers written bytes only.
     unsafe {
         *out.as_mut_ptr().add(len) = b'"';
         len += 1;
         let mut i = 0;
         while i < n {
-            let take = (n - i).min(8);
-            let word = if take == 8 {
-                src.add(i).cast::<u64>().read_unaligned()
-            } else {
-                load_tail(src.add(i), take)
-            };
+            let (word, take) = next_word(bytes, i);
             if !needs_escape(word) {
                 out.as_mut_ptr().add(len).cast::<u64>().write_unaligned(word);
                 len += take;
@@ -72,19 +65,13 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
 fn push_short(out: &mut Vec<u8>, bytes: &[u8]) {
     let n = bytes.len();
     out.reserve(n + 8);
-    let src = bytes.as_ptr();
     // SAFETY: `n + 8` bytes of spare capacity cover every word store (each at offset
-    // `i < n`); loads stay within `bytes` as in `write_str`.
+    // `i < n`).
     unsafe {
         let dst = out.as_mut_ptr().add(out.len());
         let mut i = 0;
         while i < n {
-            let take = (n - i).min(8);
-            let word = if take == 8 {
-                src.add(i).cast::<u64>().read_unaligned()
-            } else {
-                load_tail(src.add(i), take)
-            };
+            let (word, take) = next_word(bytes, i);
             dst.add(i).cast::<u64>().write_unaligned(word);
             i += take;
         }

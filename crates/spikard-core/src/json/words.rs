@@ -26,6 +26,19 @@ pub fn word(chunk: &[u8]) -> u64 {
     u64::from_le_bytes(chunk.try_into().expect("eight bytes"))
 }
 
+/// The next word of `bytes` from `i < bytes.len()`: eight bytes, or the 1 to 7 left (as
+/// [`load_tail`] pads them), and how many of its bytes are text.
+#[inline(always)]
+pub(super) fn next_word(bytes: &[u8], i: usize) -> (u64, usize) {
+    let take = (bytes.len() - i).min(8);
+    if take == 8 {
+        (word(&bytes[i..i + 8]), 8)
+    } else {
+        // SAFETY: `bytes` has `take` (1 to 7) bytes left at `i`.
+        (unsafe { load_tail(bytes.as_ptr().add(i), take) }, take)
+    }
+}
+
 /// The `n` (1 to 7) bytes at `src` as the low bytes of a little-endian word, the rest
 /// filled with spaces (which need no JSON escape). Reads only those `n` bytes, with at most
 /// two overlapping loads.
@@ -33,7 +46,7 @@ pub fn word(chunk: &[u8]) -> u64 {
 /// # Safety
 /// `src` must be valid for reading `n` bytes, `0 < n < 8`.
 #[inline(always)]
-pub(super) unsafe fn load_tail(src: *const u8, n: usize) -> u64 {
+unsafe fn load_tail(src: *const u8, n: usize) -> u64 {
     // SAFETY: each load lies within `src[..n]`, per the contract.
     let word = unsafe {
         if n >= 4 {
