@@ -90,22 +90,31 @@ impl Shape {
     }
 
     /// An instance of the plain dataclass `cls` whose `__dict__` is `dict` (every field,
-    /// nothing else), made without running `__init__`: `object.__new__(cls)` (the class does
-    /// not override `__new__`; `spikard.schema` checked), then the dict set in place.
+    /// nothing else), made without running `__init__`: allocated by the type's `tp_alloc`
+    /// (the class does not override `__new__`; `spikard.schema` checked), then the dict set
+    /// in place. Not through `object.__new__`, which would first give the instance a
+    /// shared-key attribute store of its own, only for setting `__dict__` to turn it into a
+    /// dict and throw both away: two allocations and two frees per instance.
     pub fn plain_instance<'py>(cls: &Bound<'py, PyAny>, dict: &Bound<'py, PyDict>) -> PyResult<Bound<'py, PyAny>> {
         let py = cls.py();
         let ty = cls.cast::<PyType>()?;
-        let no_args = PyTuple::empty(py);
-        // SAFETY: `tp_new` of `object` (PyBaseObject_Type) is `object.__new__`: with a live
-        // type object and an empty args tuple it returns a new reference or NULL with an
-        // error set. `PyObject_GenericSetDict` stores a new reference to `dict` in the
-        // instance's dict slot (the class has one: no `__slots__`) and returns -1 with an
-        // error set on failure.
+        let tp = ty.as_type_ptr();
+        // SAFETY: `tp` is a live type object. `tp_alloc` returns a new, zeroed instance (no
+        // dict yet: the state of any instance before its first attribute is set) or NULL
+        // with an error set; an abstract class goes through `object.__new__`, which refuses
+        // it with the usual TypeError. `PyObject_GenericSetDict` stores a new reference to
+        // `dict` in the instance's dict slot (the class has one: no `__slots__`) and returns
+        // -1 with an error set on failure.
         unsafe {
-            let new = (*std::ptr::addr_of_mut!(ffi::PyBaseObject_Type))
-                .tp_new
-                .expect("object has tp_new");
-            let made = Bound::from_owned_ptr_or_err(py, new(ty.as_type_ptr(), no_args.as_ptr(), std::ptr::null_mut()))?;
+            let made = if (*tp).tp_flags & ffi::Py_TPFLAGS_IS_ABSTRACT != 0 {
+                let new = (*std::ptr::addr_of_mut!(ffi::PyBaseObject_Type))
+                    .tp_new
+                    .expect("object has tp_new");
+                new(tp, PyTuple::empty(py).as_ptr(), std::ptr::null_mut())
+            } else {
+                (*tp).tp_alloc.unwrap_or(ffi::PyType_GenericAlloc)(tp, 0)
+            };
+            let made = Bound::from_owned_ptr_or_err(py, made)?;
             if ffi::PyObject_GenericSetDict(made.as_ptr(), dict.as_ptr(), std::ptr::null_mut()) != 0 {
                 return Err(PyErr::fetch(py));
             }

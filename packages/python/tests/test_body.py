@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -98,3 +99,52 @@ def test_missing_and_wrong_shape_are_422(client) -> None:
     assert body["errors"][0]["type"] == "list_type"
     assert client.post("/optional").json() == {"body": None}
     assert client.post("/optional", json={"x": 1}).json() == {"body": {"x": 1}}
+
+
+@dataclasses.dataclass
+class Size:
+    w: int
+    h: int
+
+
+@dataclasses.dataclass
+class Parcel:
+    label: str
+    size: Size
+    tags: list[str]
+
+
+def test_dataclass_bodies_are_ordinary_instances(serve: Serve) -> None:
+    """Plain dataclass bodies are made without running `__init__` (their validated dict
+    becomes `__dict__`); they must still behave like instances `__init__` made."""
+    app = Spikard()
+    kept: list[Parcel] = []
+
+    @app.post("/parcel")
+    def parcel(body: Parcel) -> dict:
+        kept.append(body)
+        made = Parcel(body.label, Size(body.size.w, body.size.h), list(body.tags))
+        body.note = "set"  # type: ignore[attr-defined]
+        has_note = vars(body).get("note")
+        del body.note  # type: ignore[attr-defined]
+        body.label = body.label.upper()
+        return {
+            "equal_to_init": made == dataclasses.replace(body, label=made.label),
+            "has_note": has_note,
+            "vars": list(vars(body)),
+            "repr": repr(body),
+            "asdict": dataclasses.asdict(body),
+        }
+
+    client = serve(app)
+    for w in range(50):
+        response = client.post("/parcel", json={"label": "box", "size": {"w": w, "h": 2}, "tags": ["a"]})
+        assert response.status_code == 200, response.text
+    assert response.json() == {
+        "equal_to_init": True,
+        "has_note": "set",
+        "vars": ["label", "size", "tags"],
+        "repr": "Parcel(label='BOX', size=Size(w=49, h=2), tags=['a'])",
+        "asdict": {"label": "BOX", "size": {"w": 49, "h": 2}, "tags": ["a"]},
+    }
+    assert [p.size.w for p in kept] == list(range(50))
