@@ -5,7 +5,7 @@
 //! dataclasses, datetimes, UUIDs, decimals, sets, tuples, msgspec and pydantic models) goes
 //! through `slow_path`.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -550,7 +550,29 @@ impl Hasher for PointerHasher {
     }
 }
 
+thread_local! {
+    /// The last few types looked up, in front of [`DATACLASS_FIELDS`] (a response holds a
+    /// handful of model types, each many times): (type address, address of its fields tuple
+    /// or 0 for "not a dataclass"). Both are owned by `DATACLASS_FIELDS` entries, which are
+    /// never removed, so the addresses stay valid and unique for the thread's life.
+    static RECENT: Cell<[(usize, usize); 4]> = const { Cell::new([(0, 0); 4]) };
+}
+
 fn dataclass_fields<'py>(py: Python<'py>, value: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyTuple>>> {
+    let key = value.get_type_ptr() as usize;
+    let recent = RECENT.get();
+    if let Some(&(_, fields)) = recent.iter().find(|(ty, _)| *ty == key) {
+        // SAFETY: a tuple kept alive by its `DATACLASS_FIELDS` entry (see `RECENT`).
+        return Ok((fields != 0)
+            .then(|| unsafe { Bound::from_borrowed_ptr(py, fields as *mut ffi::PyObject).cast_into_unchecked() }));
+    }
+    let fields = lookup_dataclass_fields(py, value)?;
+    let address = fields.as_ref().map_or(0, |f| f.as_ptr() as usize);
+    RECENT.set([(key, address), recent[0], recent[1], recent[2]]);
+    Ok(fields)
+}
+
+fn lookup_dataclass_fields<'py>(py: Python<'py>, value: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyTuple>>> {
     use pyo3::intern;
     let ty = value.get_type();
     let key = ty.as_ptr() as usize;
