@@ -9,6 +9,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
+use spikard_core::json::KnownKey;
 
 pub enum Shape {
     /// An `int` where a `float` was declared.
@@ -35,8 +36,8 @@ pub enum Shape {
 /// One field of a model: its JSON key, its constructor keyword and its shape.
 pub struct Field {
     pub key: Py<PyString>,
-    /// `key` as Rust text, to match against the tape's keys.
-    pub key_str: String,
+    /// `key` as Rust text, ready to match against the tape's keys.
+    pub key_str: KnownKey,
     pub arg: Py<PyString>,
     pub shape: Option<Shape>,
 }
@@ -73,7 +74,7 @@ impl Shape {
                     let field = field.cast::<PyTuple>()?;
                     let key = field.get_item(0)?.cast_into::<PyString>()?;
                     fields.push(Field {
-                        key_str: key.to_str()?.to_owned(),
+                        key_str: KnownKey::new(key.to_str()?),
                         key: key.unbind(),
                         arg: field.get_item(1)?.cast_into::<PyString>()?.unbind(),
                         shape: Shape::read(&field.get_item(2)?)?,

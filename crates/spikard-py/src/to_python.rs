@@ -7,7 +7,7 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyType};
-use spikard_core::json::{JsonDocument, Node, StaticNode, same_bytes, word};
+use spikard_core::json::{JsonDocument, KnownKey, Node, StaticNode, same_bytes, word};
 use spikard_core::validate::{Coerced, ParamValue};
 use spikard_core::{FieldError, Problem, Source};
 
@@ -325,9 +325,10 @@ fn build_shaped<'py>(
                 };
                 let name = keys.get(py, key)?;
                 *at += 1;
+                let head = KnownKey::head(key.as_bytes());
                 let value = match fields
                     .iter()
-                    .find(|f| same_bytes(f.key_str.as_bytes(), key.as_bytes()))
+                    .find(|f| f.key_str.matches(key.as_bytes(), head))
                     .and_then(|f| f.shape.as_ref())
                 {
                     Some(shape) => build_shaped(py, nodes, at, keys, shape)?,
@@ -358,11 +359,10 @@ fn build_shaped<'py>(
                     unreachable!("keys are strings")
                 };
                 *at += 1;
+                let (text, head) = (key.as_bytes(), KnownKey::head(key.as_bytes()));
                 let found = match fields.get(next) {
-                    Some(f) if same_bytes(f.key_str.as_bytes(), key.as_bytes()) => Some(next),
-                    _ => fields
-                        .iter()
-                        .position(|f| same_bytes(f.key_str.as_bytes(), key.as_bytes())),
+                    Some(f) if f.key_str.matches(text, head) => Some(next),
+                    _ => fields.iter().position(|f| f.key_str.matches(text, head)),
                 };
                 let Some(i) = found else {
                     skip(nodes, at);

@@ -20,6 +20,41 @@ pub fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     i == n || unsafe { load_tail(a.as_ptr().add(i), n - i) == load_tail(b.as_ptr().add(i), n - i) }
 }
 
+/// A key known in advance (a schema property, a model field) with its first word ready, so
+/// matching a document's key against several costs one word compare each: compute the
+/// key's [`KnownKey::head`] once, then call [`KnownKey::matches`] on each candidate.
+#[derive(Debug, Clone)]
+pub struct KnownKey {
+    text: String,
+    head: u64,
+}
+
+impl KnownKey {
+    pub fn new(text: impl Into<String>) -> KnownKey {
+        let text = text.into();
+        let head = KnownKey::head(text.as_bytes());
+        KnownKey { text, head }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// A key's first eight bytes as a word (fewer, padded), what [`KnownKey::matches`] compares.
+    #[inline]
+    pub fn head(key: &[u8]) -> u64 {
+        if key.is_empty() { 0 } else { next_word(key, 0).0 }
+    }
+
+    /// Whether `key`, whose [`KnownKey::head`] is `head`, is this key.
+    #[inline]
+    pub fn matches(&self, key: &[u8], head: u64) -> bool {
+        self.head == head
+            && self.text.len() == key.len()
+            && (key.len() <= 8 || same_bytes(&self.text.as_bytes()[8..], &key[8..]))
+    }
+}
+
 /// Eight bytes as a little-endian word.
 #[inline]
 pub fn word(chunk: &[u8]) -> u64 {
@@ -81,6 +116,32 @@ mod tests {
                     *last = b'!';
                     assert_eq!(same_bytes(a, &c), a == c.as_slice());
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn known_keys_match_exactly() {
+        let words = [
+            "",
+            "a",
+            "ab",
+            "abcdefg",
+            "abcdefgh",
+            "abcdefghi",
+            "abcdefgh ",
+            "ab ",
+            "é✓",
+            "abcdefghijklmnopq",
+        ];
+        for known in words {
+            let k = KnownKey::new(known);
+            for key in words {
+                assert_eq!(
+                    k.matches(key.as_bytes(), KnownKey::head(key.as_bytes())),
+                    known == key,
+                    "{known:?} {key:?}"
+                );
             }
         }
     }

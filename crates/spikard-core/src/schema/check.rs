@@ -2,20 +2,20 @@
 
 use serde_json::Value;
 
-use super::compile::{ARR, Additional, BOOL, INT, Limit, NEVER, NULL, NUM, OBJ, Rule, STR};
+use super::compile::{ARR, Additional, BOOL, INT, NEVER, NULL, NUM, OBJ, Rule, STR};
 use super::format::Format;
 use super::view::{Kind, View};
-use crate::json::same_bytes;
+use crate::json::KnownKey;
 use crate::problem::{FieldError, Source};
 
-/// A numeric bound: its limit, error type, wording, `ctx` key, and when a value fails it.
-type Bound<'r> = (
-    &'r Option<Limit>,
-    &'static str,
-    &'static str,
-    &'static str,
-    fn(f64, f64) -> bool,
-);
+/// The four numeric bounds in pydantic's order (`le`, `lt`, `ge`, `gt`): error type,
+/// wording and `ctx` key, read only when a value breaks one.
+const BOUNDS: [(&str, &str, &str); 4] = [
+    ("less_than_equal", "less than or equal to", "le"),
+    ("less_than", "less than", "lt"),
+    ("greater_than_equal", "greater than or equal to", "ge"),
+    ("greater_than", "greater than", "gt"),
+];
 
 /// Where the checker is in the document: a chain of keys and indexes on the stack, turned
 /// into an error's `loc` only when there is an error.
@@ -189,30 +189,22 @@ impl Checker<'_, '_> {
                 return;
             }
         }
-        let bounds: [Bound<'_>; 4] = [
-            (
-                &rule.maximum,
-                "less_than_equal",
-                "less than or equal to",
-                "le",
-                |n, l| n > l,
-            ),
-            (&rule.exclusive_maximum, "less_than", "less than", "lt", |n, l| n >= l),
-            (
-                &rule.minimum,
-                "greater_than_equal",
-                "greater than or equal to",
-                "ge",
-                |n, l| n < l,
-            ),
-            (&rule.exclusive_minimum, "greater_than", "greater than", "gt", |n, l| {
-                n <= l
-            }),
+        let limits = [
+            &rule.maximum,
+            &rule.exclusive_maximum,
+            &rule.minimum,
+            &rule.exclusive_minimum,
         ];
-        for (limit, err, words, ctx, fails) in bounds {
-            if let Some(limit) = limit
-                && fails(n, limit.value)
-            {
+        for (i, limit) in limits.into_iter().enumerate() {
+            let Some(limit) = limit else { continue };
+            let fails = match i {
+                0 => n > limit.value,
+                1 => n >= limit.value,
+                2 => n < limit.value,
+                _ => n <= limit.value,
+            };
+            if fails {
+                let (err, words, ctx) = BOUNDS[i];
                 let msg = format!("Input should be {words} {}", limit.json);
                 self.push_ctx(err, msg, value, path, ctx, (*limit.json).clone());
                 return;
@@ -314,12 +306,10 @@ impl Checker<'_, '_> {
         let mut next = 0;
         value.for_each_entry(|key, item| {
             let here = Path::Key(path, key);
+            let (text, head) = (key.as_bytes(), KnownKey::head(key.as_bytes()));
             let found = match rule.properties.get(next) {
-                Some((name, _)) if same_bytes(name.as_bytes(), key.as_bytes()) => Some(next),
-                _ => rule
-                    .properties
-                    .iter()
-                    .position(|(name, _)| same_bytes(name.as_bytes(), key.as_bytes())),
+                Some((name, _)) if name.matches(text, head) => Some(next),
+                _ => rule.properties.iter().position(|(name, _)| name.matches(text, head)),
             };
             match found {
                 Some(i) => {
@@ -344,14 +334,14 @@ impl Checker<'_, '_> {
         if rule.required.iter().any(|&i| !seen.contains(i)) {
             let input = value.to_value();
             for &i in rule.required.iter().filter(|&&i| !seen.contains(i)) {
-                let here = Path::Key(path, &rule.properties[i].0);
+                let here = Path::Key(path, rule.properties[i].0.as_str());
                 self.push("missing", "Field required", input.clone(), &here);
             }
         }
         if self.errors.len() - first > 1 {
             let depth = path.depth() + 1; // loc: the source, the path, then the key
             let rank = |err: &FieldError| match err.loc.get(depth) {
-                Some(Value::String(key)) => rule.properties.iter().position(|(name, _)| name == key),
+                Some(Value::String(key)) => rule.properties.iter().position(|(name, _)| name.as_str() == key),
                 _ => None,
             };
             self.errors[first..].sort_by_key(|err| rank(err).unwrap_or(usize::MAX));
@@ -359,15 +349,15 @@ impl Checker<'_, '_> {
     }
 }
 
-/// Which properties of an object were present: a bit set, on the stack up to 128 of them.
+/// Which properties of an object were present: a bit set, in a register up to 64 of them.
 enum Seen {
-    Few(u128),
+    Few(u64),
     Many(Vec<bool>),
 }
 
 impl Seen {
     fn new(n: usize) -> Seen {
-        if n <= 128 {
+        if n <= 64 {
             Seen::Few(0)
         } else {
             Seen::Many(vec![false; n])

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::Schema;
 use super::format::Format;
+use crate::json::KnownKey;
 
 /// A schema the validator cannot run: an unknown keyword, a bad value, a dangling `$ref`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,7 +68,7 @@ pub(super) struct Rule {
     pub items: Option<usize>,
     pub min_items: Option<usize>,
     pub max_items: Option<usize>,
-    pub properties: Vec<(String, usize)>,
+    pub properties: Vec<(KnownKey, usize)>,
     /// Indexes into `properties` of the required keys.
     pub required: Vec<usize>,
     pub additional: Additional,
@@ -259,7 +260,7 @@ impl Compiler<'_> {
                     };
                     for (name, schema) in props {
                         let id = self.rule(schema, &format!("{here}/{name}"))?;
-                        rule.properties.push((name.clone(), id));
+                        rule.properties.push((KnownKey::new(name.clone()), id));
                     }
                 }
                 "required" => match value {
@@ -294,12 +295,12 @@ impl Compiler<'_> {
             || rule.exclusive_maximum.is_some()
             || rule.multiple_of.is_some();
         for name in required {
-            let index = match rule.properties.iter().position(|(n, _)| *n == name) {
+            let index = match rule.properties.iter().position(|(n, _)| n.as_str() == name) {
                 Some(i) => i,
                 None => {
                     let id = self.rules.len();
                     self.rules.push(Rule::default());
-                    rule.properties.push((name, id));
+                    rule.properties.push((KnownKey::new(name), id));
                     rule.properties.len() - 1
                 }
             };
