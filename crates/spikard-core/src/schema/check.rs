@@ -106,7 +106,7 @@ impl Checker<'_, '_> {
         for &branch in &rule.all_of {
             self.check(branch, value, path);
         }
-        if !rule.any_of.is_empty() {
+        if !rule.any_of.is_empty() && !type_matches(rule.any_of_types, kind) {
             self.union(&rule.any_of, value, path, false);
         }
         if !rule.one_of.is_empty() {
@@ -114,8 +114,6 @@ impl Checker<'_, '_> {
         }
     }
 
-    /// `anyOf` (or `oneOf` when `exactly_one`): passes if a branch passes; otherwise the
-    /// errors of the branch that came closest.
     /// `anyOf` (or `oneOf` when `exactly_one`): passes if a branch passes; otherwise the
     /// errors of the branch that came closest. Each branch is checked once (into a scratch
     /// list), branches whose type admits the value first, so `X | None` given `null` builds

@@ -73,6 +73,9 @@ pub(super) struct Rule {
     pub required: Vec<usize>,
     pub additional: Additional,
     pub any_of: Vec<usize>,
+    /// The types the `anyOf` branches that check nothing but a type allow: a value of one of
+    /// them passes the `anyOf` without a branch being walked (`X | None` given `None`).
+    pub any_of_types: u8,
     pub one_of: Vec<usize>,
     pub all_of: Vec<usize>,
     pub reference: Option<usize>,
@@ -80,8 +83,12 @@ pub(super) struct Rule {
 
 impl Rule {
     pub fn is_empty(&self) -> bool {
-        self.types == 0
-            && self.enumeration.is_none()
+        self.types == 0 && self.checks_only_type()
+    }
+
+    /// Nothing but (at most) the type is constrained.
+    pub fn checks_only_type(&self) -> bool {
+        self.enumeration.is_none()
             && self.minimum.is_none()
             && self.maximum.is_none()
             && self.exclusive_minimum.is_none()
@@ -289,6 +296,12 @@ impl Compiler<'_> {
                 other => return fail(at, format!("unsupported JSON Schema keyword {other:?}")),
             }
         }
+        rule.any_of_types = rule
+            .any_of
+            .iter()
+            .map(|&b| &self.rules[b])
+            .filter(|branch| branch.checks_only_type())
+            .fold(0, |types, branch| types | branch.types);
         rule.numeric = rule.minimum.is_some()
             || rule.maximum.is_some()
             || rule.exclusive_minimum.is_some()
