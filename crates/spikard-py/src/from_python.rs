@@ -237,10 +237,10 @@ fn close(out: &mut Vec<u8>, open: u8, end: u8) {
     }
 }
 
-/// An exact `int`: 64-bit values through itoa, larger ones as Python's own digits.
+/// An `int`: 64-bit values through itoa, larger ones as Python's own digits.
 ///
 /// # Safety
-/// `obj` must be a live exact `int` and the GIL held.
+/// `obj` must be a live `int` (or subclass) instance and the GIL held.
 unsafe fn write_long(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObject) -> PyResult<()> {
     let mut overflow = 0;
     // SAFETY: per the contract.
@@ -346,13 +346,10 @@ unsafe extern "C" {
     ) -> std::os::raw::c_int;
 }
 
+/// An `int` of any subclass (the slow path's), as [`write_long`] writes exact ones.
 fn write_int(out: &mut Vec<u8>, int: &Bound<'_, PyInt>) -> PyResult<()> {
-    match int.extract::<i64>() {
-        Ok(n) => write_i64(out, n),
-        // Beyond 64 bits: Python's own decimal digits.
-        Err(_) => out.extend_from_slice(int.str()?.to_str()?.as_bytes()),
-    }
-    Ok(())
+    // SAFETY: `int` is a live int instance and holding a `Bound` proves the GIL is held.
+    unsafe { write_long(int.py(), out, int.as_ptr()) }
 }
 
 #[inline]

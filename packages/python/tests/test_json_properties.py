@@ -104,3 +104,14 @@ def test_big_integers_arrive_exact(serve: Serve) -> None:
     client = serve(app)
     n = [2**64, -(2**70), 3, 10**30]
     assert client.post("/sum", json={"n": n}).json() == {"sum": sum(n), "types": ["int"]}
+
+
+def test_dumps_int_subclasses_and_non_string_keys_like_json() -> None:
+    """The slow path's ints (subclasses, past 64 bits) and the keys `json.dumps` accepts
+    come out as `json.dumps` writes them."""
+
+    class Count(int):
+        pass
+
+    doc = {1: Count(5), 2**70: Count(2**80), -3: [Count(-7)], 2.5: True, None: 1, "s": Count(0)}
+    assert _spikard.dumps(doc) == json.dumps(doc, separators=(",", ":")).encode()

@@ -1,9 +1,9 @@
 //! Writing JSON into a byte buffer: the primitives every response encoder shares.
 
 use simd_json::StaticNode;
+use simd_json::tape::Node;
 
 use super::words::next_word;
-use simd_json::tape::Node;
 
 /// Appends `s` as a JSON string literal. Non-ASCII text is written as UTF-8; control
 /// characters, `"` and `\\` are escaped.
