@@ -164,7 +164,7 @@ fn write_value(py: Python<'_>, out: &mut Vec<u8>, value: &Bound<'_, PyAny>, dept
 ///
 /// # Safety
 /// `obj` must be a live object (it may be borrowed from a container) and the GIL held.
-#[inline]
+#[inline(always)]
 unsafe fn write_object(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObject, depth: usize) -> PyResult<()> {
     use std::ptr::addr_of_mut;
     // SAFETY (whole block): `obj` is live and the GIL held (the caller's contract); each
@@ -237,11 +237,18 @@ fn close(out: &mut Vec<u8>, open: u8, end: u8) {
     }
 }
 
-/// An `int`: 64-bit values through itoa, larger ones as Python's own digits.
+/// An `int`: small ones read straight from their digits, other 64-bit values through the
+/// C API, larger ones as Python's own digits.
 ///
 /// # Safety
 /// `obj` must be a live `int` (or subclass) instance and the GIL held.
+#[inline]
 unsafe fn write_long(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObject) -> PyResult<()> {
+    // SAFETY: per the contract.
+    if let Some(n) = unsafe { small_int(obj) } {
+        write_i64(out, n);
+        return Ok(());
+    }
     let mut overflow = 0;
     // SAFETY: per the contract.
     unsafe {
@@ -257,6 +264,84 @@ unsafe fn write_long(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObject)
         }
     }
     Ok(())
+}
+
+/// The value of an `int` of at most two 30-bit digits (below 2**60 in magnitude: nearly
+/// every int a document holds), read from CPython's representation as orjson does, without
+/// a call into the interpreter. `None` for larger ints, and on interpreters whose layout
+/// this does not know.
+///
+/// # Safety
+/// `obj` must be a live `int` (or subclass) instance.
+#[inline(always)]
+unsafe fn small_int(obj: *mut ffi::PyObject) -> Option<i64> {
+    if !THIRTY_BIT_DIGITS.load(std::sync::atomic::Ordering::Relaxed) {
+        return None;
+    }
+    // CPython 3.12+: `lv_tag` holds the digit count above three flag bits, the sign (0
+    // positive, 1 zero, 2 negative) in the low two.
+    #[cfg(all(Py_3_12, not(any(Py_LIMITED_API, PyPy, GraalPy))))]
+    #[repr(C)]
+    struct Long {
+        ob_base: ffi::PyObject,
+        lv_tag: usize,
+        digits: [u32; 1],
+    }
+    #[cfg(all(Py_3_12, not(any(Py_LIMITED_API, PyPy, GraalPy))))]
+    // SAFETY: per the contract, `obj` has this layout; the second digit is read only when
+    // the count says it exists.
+    unsafe {
+        let long = obj.cast::<Long>();
+        let tag = (*long).lv_tag;
+        let (count, negative) = (tag >> 3, tag & 3 == 2);
+        digits_value(std::ptr::addr_of!((*long).digits).cast::<u32>(), count, negative)
+    }
+    // Before 3.12: the signed size is the digit count, negative for negative numbers.
+    #[cfg(all(not(Py_3_12), not(any(Py_LIMITED_API, PyPy, GraalPy))))]
+    #[repr(C)]
+    struct Long {
+        ob_base: ffi::PyVarObject,
+        digits: [u32; 1],
+    }
+    #[cfg(all(not(Py_3_12), not(any(Py_LIMITED_API, PyPy, GraalPy))))]
+    // SAFETY: as above.
+    unsafe {
+        let long = obj.cast::<Long>();
+        let size = (*long).ob_base.ob_size;
+        digits_value(
+            std::ptr::addr_of!((*long).digits).cast::<u32>(),
+            size.unsigned_abs(),
+            size < 0,
+        )
+    }
+    #[cfg(any(Py_LIMITED_API, PyPy, GraalPy))]
+    {
+        let _ = obj;
+        None
+    }
+}
+
+/// Whether the interpreter stores ints in 30-bit digits (as 64-bit builds do unless
+/// configured otherwise), checked at import: [`small_int`] reads them only then.
+static THIRTY_BIT_DIGITS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The value of `count` (at most two) 30-bit digits at `digits`, least significant first.
+///
+/// # Safety
+/// `digits` must be valid for reading `count` digits.
+#[cfg(not(any(Py_LIMITED_API, PyPy, GraalPy)))]
+#[inline(always)]
+unsafe fn digits_value(digits: *const u32, count: usize, negative: bool) -> Option<i64> {
+    // SAFETY: only the `count` digits that exist are read.
+    let magnitude = unsafe {
+        match count {
+            0 => 0,
+            1 => i64::from(*digits),
+            2 => i64::from(*digits) | i64::from(*digits.add(1)) << 30,
+            _ => return None,
+        }
+    };
+    Some(if negative { -magnitude } else { magnitude })
 }
 
 /// A `str` as a JSON string: compact ASCII strings are read in place; others through their
@@ -655,5 +740,9 @@ fn dumps<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, P
 }
 
 pub fn init_pymodule(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let info = m.py().import("sys")?.getattr("int_info")?;
+    let bits: u32 = info.getattr("bits_per_digit")?.extract()?;
+    let size: u32 = info.getattr("sizeof_digit")?.extract()?;
+    THIRTY_BIT_DIGITS.store(bits == 30 && size == 4, std::sync::atomic::Ordering::Relaxed);
     m.add_function(wrap_pyfunction!(dumps, m)?)
 }

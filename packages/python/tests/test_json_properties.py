@@ -115,3 +115,14 @@ def test_dumps_int_subclasses_and_non_string_keys_like_json() -> None:
 
     doc = {1: Count(5), 2**70: Count(2**80), -3: [Count(-7)], 2.5: True, None: 1, "s": Count(0)}
     assert _spikard.dumps(doc) == json.dumps(doc, separators=(",", ":")).encode()
+
+
+def test_dumps_ints_at_every_digit_boundary() -> None:
+    """Ints are read straight from CPython's 30-bit digits up to two of them: each side of
+    every digit boundary, of 2**60 and of the 64-bit range comes out as `json.dumps` writes
+    it."""
+    edges = [0, 1, 9, 10, 99, 100, 2**30 - 1, 2**30, 2**30 + 1, 2**60 - 1, 2**60, 2**60 + 1]
+    edges += [2**63 - 1, 2**63, 2**64, 10**18, 10**19, 10**20]
+    edges += [10**k + d for k in range(1, 21) for d in (-1, 0, 1)]
+    values = edges + [-n for n in edges]
+    assert _spikard.dumps(values) == json.dumps(values, separators=(",", ":")).encode()

@@ -12,9 +12,33 @@ use super::words::next_word;
 /// into reserved space (no `memcpy` call for the short keys and values that dominate API
 /// documents); the last partial word is read without touching bytes past the end. Only a
 /// word that holds a byte to escape is written byte by byte.
-#[inline]
+#[inline(always)]
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
+    let n = bytes.len();
+    // Most keys and many values fit in one word: quote, one word store, quote.
+    if n <= 8 {
+        let word = if n == 0 { SPACES } else { next_word(bytes, 0).0 };
+        if !needs_escape(word) {
+            out.reserve(8 + 2);
+            // SAFETY: 10 bytes of spare capacity hold the quote, the word (of which `n`
+            // bytes are text) and, at `1 + n <= 9`, the closing quote.
+            unsafe {
+                let dst = out.as_mut_ptr().add(out.len());
+                *dst = b'"';
+                dst.add(1).cast::<u64>().write_unaligned(word);
+                *dst.add(1 + n) = b'"';
+                out.set_len(out.len() + n + 2);
+            }
+            return;
+        }
+    }
+    write_str_words(out, bytes);
+}
+
+/// [`write_str`] for text longer than a word or holding a byte to escape.
+#[inline(never)]
+fn write_str_words(out: &mut Vec<u8>, bytes: &[u8]) {
     let n = bytes.len();
     // Room for the text, the quotes and one word of slack (a word store may run past
     // the text). Invariant below: spare capacity >= (n - i) + 1 + 8.
@@ -59,25 +83,8 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
     }
 }
 
-/// Appends a short run of bytes (a number's digits) with word stores instead of a `memcpy`
-/// call.
-#[inline]
-fn push_short(out: &mut Vec<u8>, bytes: &[u8]) {
-    let n = bytes.len();
-    out.reserve(n + 8);
-    // SAFETY: `n + 8` bytes of spare capacity cover every word store (each at offset
-    // `i < n`).
-    unsafe {
-        let dst = out.as_mut_ptr().add(out.len());
-        let mut i = 0;
-        while i < n {
-            let (word, take) = next_word(bytes, i);
-            dst.add(i).cast::<u64>().write_unaligned(word);
-            i += take;
-        }
-        out.set_len(out.len() + n);
-    }
-}
+/// A word of spaces: what [`next_word`] pads with, and a byte that needs no escape.
+const SPACES: u64 = 0x2020_2020_2020_2020;
 
 /// Whether any of the eight bytes is a control character, `"` or `\\` (SWAR: a byte is
 /// zero after the XOR exactly when it matched; `below_space` flags bytes under 0x20). Exact
@@ -123,12 +130,62 @@ impl Escape {
     }
 }
 
+#[inline]
 pub fn write_i64(out: &mut Vec<u8>, n: i64) {
-    push_short(out, itoa::Buffer::new().format(n).as_bytes());
+    out.reserve(20);
+    // SAFETY: 20 bytes of spare capacity hold a sign and up to 19 digits (|i64::MIN| has
+    // 19); `set_len` counts exactly the bytes written.
+    unsafe {
+        let dst = out.as_mut_ptr().add(out.len());
+        let sign = usize::from(n < 0);
+        *dst = b'-';
+        let len = sign + write_digits(dst.add(sign), n.unsigned_abs());
+        out.set_len(out.len() + len);
+    }
 }
 
+#[inline]
 pub fn write_u64(out: &mut Vec<u8>, n: u64) {
-    push_short(out, itoa::Buffer::new().format(n).as_bytes());
+    out.reserve(20);
+    // SAFETY: 20 bytes of spare capacity hold the up to 20 digits of a u64.
+    unsafe {
+        let len = write_digits(out.as_mut_ptr().add(out.len()), n);
+        out.set_len(out.len() + len);
+    }
+}
+
+/// Writes `v`'s decimal digits forward from `dst`, two at a time from the end (as itoa
+/// does, but in place: no staging buffer to copy from); returns how many.
+///
+/// # Safety
+/// `dst` must be valid for writing 20 bytes.
+#[inline]
+unsafe fn write_digits(dst: *mut u8, mut v: u64) -> usize {
+    const PAIRS: &[u8; 200] = b"\
+        0001020304050607080910111213141516171819\
+        2021222324252627282930313233343536373839\
+        4041424344454647484950515253545556575859\
+        6061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899";
+    let len = v.checked_ilog10().map_or(1, |log| log as usize + 1);
+    // SAFETY: `len <= 20` bytes from `dst`, per the contract; each pair is read within
+    // PAIRS (`2 * r + 1 < 200` for `r < 100`).
+    unsafe {
+        let mut end = dst.add(len);
+        while v >= 100 {
+            let r = (v % 100) as usize;
+            v /= 100;
+            end = end.sub(2);
+            end.copy_from_nonoverlapping(PAIRS.as_ptr().add(2 * r), 2);
+        }
+        if v >= 10 {
+            end.sub(2)
+                .copy_from_nonoverlapping(PAIRS.as_ptr().add(2 * v as usize), 2);
+        } else {
+            *end.sub(1) = b'0' + v as u8;
+        }
+    }
+    len
 }
 
 /// Appends a finite float in the shortest form that reads back to the same value.
@@ -138,7 +195,22 @@ pub fn write_f64(out: &mut Vec<u8>, f: f64) -> bool {
     if !f.is_finite() {
         return false;
     }
-    push_short(out, zmij::Buffer::new().format_finite(f).as_bytes());
+    out.reserve(std::mem::size_of::<zmij::Buffer>());
+    // SAFETY: `zmij::Buffer` is an array of `MaybeUninit<u8>` (alignment 1), so the spare
+    // capacity just reserved is a valid place for one. The digits zmij returns lie within
+    // it, and are moved to its start if they are not there already, before `set_len`
+    // counts them as written.
+    unsafe {
+        let spare = out.as_mut_ptr().add(out.len());
+        let buffer = &mut *spare.cast::<zmij::Buffer>();
+        let text = buffer.format_finite(f);
+        let (at, n) = (text.as_ptr(), text.len());
+        if at != spare.cast_const() {
+            // Not reached with zmij's current layout; move the digits rather than assume it.
+            std::ptr::copy(at, spare, n);
+        }
+        out.set_len(out.len() + n);
+    }
     true
 }
 
@@ -248,6 +320,28 @@ mod tests {
         assert!(write_f64(&mut out, 1e300));
         assert!(!write_f64(&mut out, f64::NAN));
         assert_eq!(String::from_utf8(out).unwrap(), "-42,1.5,1e+300");
+    }
+
+    /// Every digit count, both sides of each power of ten, and the extremes, against
+    /// Rust's own formatting.
+    #[test]
+    fn integers_of_every_length() {
+        let mut cases = vec![0, 1, 9, i64::MIN, i64::MAX, i64::MIN + 1];
+        let mut p: i64 = 10;
+        while let Some(next) = p.checked_mul(10) {
+            cases.extend([p - 1, p, p + 1, -p, -(p - 1), p / 2 + 7]);
+            p = next;
+        }
+        for n in cases {
+            let mut out = b"x".to_vec();
+            write_i64(&mut out, n);
+            assert_eq!(String::from_utf8(out).unwrap(), format!("x{n}"));
+        }
+        for n in [0, 7, 10, 99, 100, u64::MAX, u64::MAX / 3, 1 << 63] {
+            let mut out = Vec::new();
+            write_u64(&mut out, n);
+            assert_eq!(String::from_utf8(out).unwrap(), n.to_string());
+        }
     }
 
     #[test]
