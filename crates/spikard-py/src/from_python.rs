@@ -237,18 +237,31 @@ fn close(out: &mut Vec<u8>, open: u8, end: u8) {
     }
 }
 
-/// An `int`: small ones read straight from their digits, other 64-bit values through the
-/// C API, larger ones as Python's own digits.
+/// An `int`: small ones read straight from their digits (inlined: the common case), the
+/// rest by [`write_big_long`].
 ///
 /// # Safety
 /// `obj` must be a live `int` (or subclass) instance and the GIL held.
-#[inline]
+#[inline(always)]
 unsafe fn write_long(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObject) -> PyResult<()> {
     // SAFETY: per the contract.
-    if let Some(n) = unsafe { small_int(obj) } {
-        write_i64(out, n);
-        return Ok(());
+    match unsafe { small_int(obj) } {
+        Some(n) => {
+            write_i64(out, n);
+            Ok(())
+        }
+        // SAFETY: per the contract.
+        None => unsafe { write_big_long(py, out, obj) },
     }
+}
+
+/// An `int` [`small_int`] does not read: 64-bit values through the C API, larger ones as
+/// Python's own digits.
+///
+/// # Safety
+/// As for [`write_long`].
+#[inline(never)]
+unsafe fn write_big_long(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObject) -> PyResult<()> {
     let mut overflow = 0;
     // SAFETY: per the contract.
     unsafe {
@@ -344,31 +357,45 @@ unsafe fn digits_value(digits: *const u32, count: usize, negative: bool) -> Opti
     Some(if negative { -magnitude } else { magnitude })
 }
 
-/// A `str` as a JSON string: compact ASCII strings are read in place; others through their
-/// cached UTF-8 form (lone surrogates fail here, as they cannot be UTF-8).
+/// A `str` as a JSON string: compact ASCII strings are read in place (inlined: the common
+/// case); others through their cached UTF-8 form.
 ///
 /// # Safety
 /// `obj` must be a live exact `str` and the GIL held.
-#[inline]
+#[inline(always)]
 unsafe fn write_unicode(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObject) -> PyResult<()> {
-    // SAFETY: per the contract; compact ASCII data is `len` bytes at PyUnicode_DATA, and
-    // PyUnicode_AsUTF8AndSize returns a buffer owned by the string, valid while it lives.
+    // SAFETY: per the contract; compact ASCII data is `len` bytes at PyUnicode_DATA, alive
+    // as long as the string.
     let text = unsafe {
         if ffi::PyUnicode_IS_COMPACT_ASCII(obj) != 0 {
             let len = ffi::PyUnicode_GET_LENGTH(obj) as usize;
             std::slice::from_raw_parts(ffi::PyUnicode_DATA(obj).cast::<u8>(), len)
         } else {
-            let mut len: ffi::Py_ssize_t = 0;
-            let data = ffi::PyUnicode_AsUTF8AndSize(obj, &mut len);
-            if data.is_null() {
-                return Err(PyErr::fetch(py));
-            }
-            std::slice::from_raw_parts(data.cast::<u8>(), len as usize)
+            utf8_of(py, obj)?
         }
     };
     // SAFETY: both branches yield UTF-8 (ASCII, or CPython's UTF-8 encoding).
     write_str(out, unsafe { std::str::from_utf8_unchecked(text) });
     Ok(())
+}
+
+/// A non-ASCII `str`'s UTF-8 form, cached in the string by CPython (lone surrogates fail
+/// here, as they cannot be UTF-8).
+///
+/// # Safety
+/// `obj` must be a live exact `str`, alive as long as the returned bytes are used, and the
+/// GIL held.
+#[inline(never)]
+unsafe fn utf8_of<'a>(py: Python<'_>, obj: *mut ffi::PyObject) -> PyResult<&'a [u8]> {
+    let mut len: ffi::Py_ssize_t = 0;
+    // SAFETY: per the contract; the buffer is owned by the string.
+    unsafe {
+        let data = ffi::PyUnicode_AsUTF8AndSize(obj, &mut len);
+        if data.is_null() {
+            return Err(PyErr::fetch(py));
+        }
+        Ok(std::slice::from_raw_parts(data.cast::<u8>(), len as usize))
+    }
 }
 
 /// # Safety

@@ -19,7 +19,7 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
     // Most keys and many values fit in one word: quote, one word store, quote.
     if n <= 8 {
         let word = if n == 0 { SPACES } else { next_word(bytes, 0).0 };
-        if !needs_escape(word) {
+        if escape_mask(word) == 0 {
             out.reserve(8 + 2);
             // SAFETY: 10 bytes of spare capacity hold the quote, the word (of which `n`
             // bytes are text) and, at `1 + n <= 9`, the closing quote.
@@ -54,29 +54,27 @@ fn write_str_words(out: &mut Vec<u8>, bytes: &[u8]) {
         let mut i = 0;
         while i < n {
             let (word, take) = next_word(bytes, i);
-            if !needs_escape(word) {
-                out.as_mut_ptr().add(len).cast::<u64>().write_unaligned(word);
+            // The whole word is stored either way: up to its first byte to escape (or all
+            // of it) is text to keep.
+            out.as_mut_ptr().add(len).cast::<u64>().write_unaligned(word);
+            let mask = escape_mask(word);
+            if mask == 0 {
                 len += take;
                 i += take;
                 continue;
             }
-            for &b in &bytes[i..i + take] {
-                match escape(b) {
-                    None => {
-                        *out.as_mut_ptr().add(len) = b;
-                        len += 1;
-                    }
-                    Some(escape) => {
-                        out.set_len(len);
-                        out.reserve(escape.bytes.len() + (n - i) + 9);
-                        out.as_mut_ptr()
-                            .add(len)
-                            .copy_from_nonoverlapping(escape.bytes.as_ptr(), escape.bytes.len());
-                        len += escape.len;
-                    }
-                }
-                i += 1;
-            }
+            // The lowest flagged byte is exact, and padding never is: `at < take`.
+            let at = (mask.trailing_zeros() / 8) as usize;
+            len += at;
+            i += at;
+            let escape = escape(bytes[i]);
+            out.set_len(len);
+            out.reserve(escape.bytes.len() + (n - i) + 9);
+            out.as_mut_ptr()
+                .add(len)
+                .copy_from_nonoverlapping(escape.bytes.as_ptr(), escape.bytes.len());
+            len += escape.len;
+            i += 1;
         }
         *out.as_mut_ptr().add(len) = b'"';
         out.set_len(len + 1);
@@ -86,21 +84,23 @@ fn write_str_words(out: &mut Vec<u8>, bytes: &[u8]) {
 /// A word of spaces: what [`next_word`] pads with, and a byte that needs no escape.
 const SPACES: u64 = 0x2020_2020_2020_2020;
 
-/// Whether any of the eight bytes is a control character, `"` or `\\` (SWAR: a byte is
-/// zero after the XOR exactly when it matched; `below_space` flags bytes under 0x20). Exact
-/// about whether such a byte exists, which is all the callers ask.
-fn needs_escape(word: u64) -> bool {
+/// The high bit of each of the eight bytes that is a control character, `"` or `\\`
+/// (SWAR: a byte is zero after the XOR exactly when it matched; `below_space` flags bytes
+/// under 0x20). The lowest flag is exact; flags above it may be spurious (a borrow carries
+/// upward), so callers use only "any" and "lowest".
+#[inline(always)]
+fn escape_mask(word: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
     let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
-    (below_space | has_zero(word ^ (ONES * u64::from(b'"'))) | has_zero(word ^ (ONES * u64::from(b'\\')))) != 0
+    below_space | has_zero(word ^ (ONES * u64::from(b'"'))) | has_zero(word ^ (ONES * u64::from(b'\\')))
 }
 
-/// The escape sequence for one byte, if it needs one.
-fn escape(b: u8) -> Option<Escape> {
+/// The escape sequence for a byte [`escape_mask`] flags exactly.
+fn escape(b: u8) -> Escape {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    Some(match b {
+    match b {
         b'"' => Escape::short(b'"'),
         b'\\' => Escape::short(b'\\'),
         b'\n' => Escape::short(b'n'),
@@ -108,12 +108,14 @@ fn escape(b: u8) -> Option<Escape> {
         b'\t' => Escape::short(b't'),
         0x08 => Escape::short(b'b'),
         0x0c => Escape::short(b'f'),
-        0x00..=0x1f => Escape {
-            bytes: [b'\\', b'u', b'0', b'0', HEX[(b >> 4) as usize], HEX[(b & 0xf) as usize]],
-            len: 6,
-        },
-        _ => return None,
-    })
+        _ => {
+            debug_assert!(b < 0x20, "{b:#x} needs no escape");
+            Escape {
+                bytes: [b'\\', b'u', b'0', b'0', HEX[(b >> 4) as usize], HEX[(b & 0xf) as usize]],
+                len: 6,
+            }
+        }
+    }
 }
 
 struct Escape {
@@ -288,6 +290,14 @@ mod tests {
             assert_eq!(serde_json::from_str::<String>(&s(x)).unwrap(), x);
         }
         assert_eq!(s("\u{1}"), "\"\\u0001\"");
+        // Runs of bytes to escape, back to back and between words.
+        let every: String = (0u8..0x20)
+            .map(char::from)
+            .chain("\"\\\"\\ab\u{0}\u{1}".chars())
+            .collect();
+        for text in [every.clone(), format!("abcdefgh{every}ijklmnop{every}")] {
+            assert_eq!(s(&text), serde_json::to_string(&text).unwrap());
+        }
     }
 
     /// Every length around the word size, with and without a byte to escape at each
