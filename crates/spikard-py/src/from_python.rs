@@ -21,6 +21,8 @@ use pyo3::types::{
 use spikard_core::json::{write_f64, write_i64, write_str};
 use spikard_core::{Response, full};
 
+use crate::layout;
+
 /// Nesting past this is taken for a reference cycle.
 const MAX_DEPTH: usize = 255;
 
@@ -245,7 +247,7 @@ fn close(out: &mut Vec<u8>, open: u8, end: u8) {
 #[inline(always)]
 unsafe fn write_long(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObject) -> PyResult<()> {
     // SAFETY: per the contract.
-    match unsafe { small_int(obj) } {
+    match unsafe { layout::small_int(obj) } {
         Some(n) => {
             write_i64(out, n);
             Ok(())
@@ -255,7 +257,7 @@ unsafe fn write_long(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObject)
     }
 }
 
-/// An `int` [`small_int`] does not read: 64-bit values through the C API, larger ones as
+/// An `int` [`layout::small_int`] does not read: 64-bit values through the C API, larger ones as
 /// Python's own digits.
 ///
 /// # Safety
@@ -279,99 +281,28 @@ unsafe fn write_big_long(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObj
     Ok(())
 }
 
-/// The value of an `int` of at most two 30-bit digits (below 2**60 in magnitude: nearly
-/// every int a document holds), read from CPython's representation as orjson does, without
-/// a call into the interpreter. `None` for larger ints, and on interpreters whose layout
-/// this does not know.
-///
-/// # Safety
-/// `obj` must be a live `int` (or subclass) instance.
-#[inline(always)]
-unsafe fn small_int(obj: *mut ffi::PyObject) -> Option<i64> {
-    if !THIRTY_BIT_DIGITS.load(std::sync::atomic::Ordering::Relaxed) {
-        return None;
-    }
-    // CPython 3.12+: `lv_tag` holds the digit count above three flag bits, the sign (0
-    // positive, 1 zero, 2 negative) in the low two.
-    #[cfg(all(Py_3_12, not(any(Py_LIMITED_API, PyPy, GraalPy))))]
-    #[repr(C)]
-    struct Long {
-        ob_base: ffi::PyObject,
-        lv_tag: usize,
-        digits: [u32; 1],
-    }
-    #[cfg(all(Py_3_12, not(any(Py_LIMITED_API, PyPy, GraalPy))))]
-    // SAFETY: per the contract, `obj` has this layout; the second digit is read only when
-    // the count says it exists.
-    unsafe {
-        let long = obj.cast::<Long>();
-        let tag = (*long).lv_tag;
-        let (count, negative) = (tag >> 3, tag & 3 == 2);
-        digits_value(std::ptr::addr_of!((*long).digits).cast::<u32>(), count, negative)
-    }
-    // Before 3.12: the signed size is the digit count, negative for negative numbers.
-    #[cfg(all(not(Py_3_12), not(any(Py_LIMITED_API, PyPy, GraalPy))))]
-    #[repr(C)]
-    struct Long {
-        ob_base: ffi::PyVarObject,
-        digits: [u32; 1],
-    }
-    #[cfg(all(not(Py_3_12), not(any(Py_LIMITED_API, PyPy, GraalPy))))]
-    // SAFETY: as above.
-    unsafe {
-        let long = obj.cast::<Long>();
-        let size = (*long).ob_base.ob_size;
-        digits_value(
-            std::ptr::addr_of!((*long).digits).cast::<u32>(),
-            size.unsigned_abs(),
-            size < 0,
-        )
-    }
-    #[cfg(any(Py_LIMITED_API, PyPy, GraalPy))]
-    {
-        let _ = obj;
-        None
-    }
-}
-
-/// Whether the interpreter stores ints in 30-bit digits (as 64-bit builds do unless
-/// configured otherwise), checked at import: [`small_int`] reads them only then.
-static THIRTY_BIT_DIGITS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// The value of `count` (at most two) 30-bit digits at `digits`, least significant first.
-///
-/// # Safety
-/// `digits` must be valid for reading `count` digits.
-#[cfg(not(any(Py_LIMITED_API, PyPy, GraalPy)))]
-#[inline(always)]
-unsafe fn digits_value(digits: *const u32, count: usize, negative: bool) -> Option<i64> {
-    // SAFETY: only the `count` digits that exist are read.
-    let magnitude = unsafe {
-        match count {
-            0 => 0,
-            1 => i64::from(*digits),
-            2 => i64::from(*digits) | i64::from(*digits.add(1)) << 30,
-            _ => return None,
-        }
-    };
-    Some(if negative { -magnitude } else { magnitude })
-}
-
 /// A `str` as a JSON string: compact ASCII strings are read in place (inlined: the common
-/// case); others through their cached UTF-8 form.
+/// case); others through their UTF-8 form, which CPython caches in the string.
 ///
 /// # Safety
 /// `obj` must be a live exact `str` and the GIL held.
 #[inline(always)]
 unsafe fn write_unicode(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObject) -> PyResult<()> {
-    // SAFETY: per the contract; compact ASCII data is `len` bytes at PyUnicode_DATA, alive
-    // as long as the string.
+    // SAFETY: per the contract; compact ASCII data is `len` bytes at PyUnicode_DATA, and a
+    // compact string's cached UTF-8 is `utf8_length` bytes at `utf8`, both alive as long as
+    // the string.
     let text = unsafe {
         if ffi::PyUnicode_IS_COMPACT_ASCII(obj) != 0 {
             let len = ffi::PyUnicode_GET_LENGTH(obj) as usize;
             std::slice::from_raw_parts(ffi::PyUnicode_DATA(obj).cast::<u8>(), len)
         } else {
-            utf8_of(py, obj)?
+            let compact = obj.cast::<ffi::PyCompactUnicodeObject>();
+            if ffi::PyUnicode_IS_COMPACT(obj) != 0 && !(*compact).utf8.is_null() {
+                // UTF-8 cached by an earlier encode (a document written more than once).
+                std::slice::from_raw_parts((*compact).utf8.cast::<u8>(), (*compact).utf8_length as usize)
+            } else {
+                utf8_of(py, obj)?
+            }
         }
     };
     // SAFETY: both branches yield UTF-8 (ASCII, or CPython's UTF-8 encoding).
@@ -423,11 +354,11 @@ unsafe fn write_dict_entries(
     let mut pos: ffi::Py_ssize_t = 0;
     let (mut key, mut value) = (std::ptr::null_mut(), std::ptr::null_mut());
     let mut index = 0;
-    // SAFETY: _PyDict_Next yields borrowed pointers into a live dict. Keys are only read as
+    // SAFETY: dict_next yields borrowed pointers into a live dict. Keys are only read as
     // text (or, when not `str`, through a held reference); values go through
     // `write_object`, which holds anything that could run Python code.
     unsafe {
-        while _PyDict_Next(obj, &mut pos, &mut key, &mut value, std::ptr::null_mut()) != 0 {
+        while layout::dict_next(obj, &mut pos, &mut key, &mut value) {
             if !accept(index, key) {
                 return Ok(false);
             }
@@ -444,18 +375,6 @@ unsafe fn write_dict_entries(
     }
     close(out, b'{', b'}');
     Ok(true)
-}
-
-unsafe extern "C" {
-    /// `PyDict_Next` without the wrapper (and with the key's hash, which we do not need);
-    /// exported by every CPython 3.x.
-    fn _PyDict_Next(
-        dict: *mut ffi::PyObject,
-        pos: *mut ffi::Py_ssize_t,
-        key: *mut *mut ffi::PyObject,
-        value: *mut *mut ffi::PyObject,
-        hash: *mut ffi::Py_hash_t,
-    ) -> std::os::raw::c_int;
 }
 
 /// An `int` of any subclass (the slow path's), as [`write_long`] writes exact ones.
@@ -767,9 +686,6 @@ fn dumps<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, P
 }
 
 pub fn init_pymodule(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    let info = m.py().import("sys")?.getattr("int_info")?;
-    let bits: u32 = info.getattr("bits_per_digit")?.extract()?;
-    let size: u32 = info.getattr("sizeof_digit")?.extract()?;
-    THIRTY_BIT_DIGITS.store(bits == 30 && size == 4, std::sync::atomic::Ordering::Relaxed);
+    layout::init(m.py())?;
     m.add_function(wrap_pyfunction!(dumps, m)?)
 }

@@ -4,6 +4,7 @@ mod app;
 mod dispatch;
 mod errors;
 mod from_python;
+mod layout;
 mod profile;
 mod request;
 mod shape;

@@ -126,3 +126,25 @@ def test_dumps_ints_at_every_digit_boundary() -> None:
     edges += [10**k + d for k in range(1, 21) for d in (-1, 0, 1)]
     values = edges + [-n for n in edges]
     assert _spikard.dumps(values) == json.dumps(values, separators=(",", ":")).encode()
+
+
+def test_dumps_dicts_of_every_table_shape() -> None:
+    """Dicts are walked from their entries where CPython's layout is known: deleted keys
+    (holes), tables past one-byte indices, keys that are not all `str` (a general table)
+    and instance dicts (split tables) all come out as `json.dumps` writes them."""
+
+    class Point:
+        def __init__(self) -> None:
+            self.x, self.y = 1, 2
+
+    holes = {f"k{i}": i for i in range(40)}
+    for i in range(0, 40, 3):
+        del holes[f"k{i}"]
+    medium = {f"m{i}": i for i in range(1_000)}  # two-byte indices
+    large = {f"key{i}": [i, str(i)] for i in range(70_000)}  # four-byte indices
+    del large["key0"], large["key69999"]
+    general = {"a": 1, 2: "b", "c": None}
+    emptied = {"gone": 1}
+    del emptied["gone"]
+    for doc in [holes, medium, large, general, emptied, vars(Point()), {"nested": holes, "n": [general]}]:
+        assert _spikard.dumps(doc) == json.dumps(doc, separators=(",", ":")).encode()

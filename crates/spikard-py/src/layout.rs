@@ -1,0 +1,183 @@
+//! CPython object layouts read directly, where a call into the interpreter per value costs
+//! more than the work: int digits and dict entries, as the encoder meets them. Each reader
+//! knows the layouts of the versions it is compiled for (PyO3's `Py_3_*` cfgs, set by
+//! `build.rs`) and falls back to the C API everywhere else, so the result never depends
+//! on which path ran.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use pyo3::ffi;
+use pyo3::prelude::*;
+
+/// Checks at import what the readers depend on at run time (the digit size).
+pub fn init(py: Python<'_>) -> PyResult<()> {
+    let info = py.import("sys")?.getattr("int_info")?;
+    let bits: u32 = info.getattr("bits_per_digit")?.extract()?;
+    let size: u32 = info.getattr("sizeof_digit")?.extract()?;
+    THIRTY_BIT_DIGITS.store(bits == 30 && size == 4, Ordering::Relaxed);
+    Ok(())
+}
+
+/// Whether the interpreter stores ints in 30-bit digits (as 64-bit builds do unless
+/// configured otherwise), checked at import: [`small_int`] reads them only then.
+static THIRTY_BIT_DIGITS: AtomicBool = AtomicBool::new(false);
+
+/// The value of an `int` of at most two 30-bit digits (below 2**60 in magnitude: nearly
+/// every int a document holds), read from CPython's representation as orjson does, without
+/// a call into the interpreter. `None` for larger ints, and on interpreters whose layout
+/// this does not know.
+///
+/// # Safety
+/// `obj` must be a live `int` (or subclass) instance.
+#[inline(always)]
+pub unsafe fn small_int(obj: *mut ffi::PyObject) -> Option<i64> {
+    if !THIRTY_BIT_DIGITS.load(Ordering::Relaxed) {
+        return None;
+    }
+    // CPython 3.12+: `lv_tag` holds the digit count above three flag bits, the sign (0
+    // positive, 1 zero, 2 negative) in the low two.
+    #[cfg(all(Py_3_12, not(any(Py_LIMITED_API, PyPy, GraalPy))))]
+    #[repr(C)]
+    struct Long {
+        ob_base: ffi::PyObject,
+        lv_tag: usize,
+        digits: [u32; 1],
+    }
+    #[cfg(all(Py_3_12, not(any(Py_LIMITED_API, PyPy, GraalPy))))]
+    // SAFETY: per the contract, `obj` has this layout; the second digit is read only when
+    // the count says it exists.
+    unsafe {
+        let long = obj.cast::<Long>();
+        let tag = (*long).lv_tag;
+        let (count, negative) = (tag >> 3, tag & 3 == 2);
+        digits_value(std::ptr::addr_of!((*long).digits).cast::<u32>(), count, negative)
+    }
+    // Before 3.12: the signed size is the digit count, negative for negative numbers.
+    #[cfg(all(not(Py_3_12), not(any(Py_LIMITED_API, PyPy, GraalPy))))]
+    #[repr(C)]
+    struct Long {
+        ob_base: ffi::PyVarObject,
+        digits: [u32; 1],
+    }
+    #[cfg(all(not(Py_3_12), not(any(Py_LIMITED_API, PyPy, GraalPy))))]
+    // SAFETY: as above.
+    unsafe {
+        let long = obj.cast::<Long>();
+        let size = (*long).ob_base.ob_size;
+        digits_value(
+            std::ptr::addr_of!((*long).digits).cast::<u32>(),
+            size.unsigned_abs(),
+            size < 0,
+        )
+    }
+    #[cfg(any(Py_LIMITED_API, PyPy, GraalPy))]
+    {
+        let _ = obj;
+        None
+    }
+}
+
+/// The value of `count` (at most two) 30-bit digits at `digits`, least significant first.
+///
+/// # Safety
+/// `digits` must be valid for reading `count` digits.
+#[cfg(not(any(Py_LIMITED_API, PyPy, GraalPy)))]
+#[inline(always)]
+unsafe fn digits_value(digits: *const u32, count: usize, negative: bool) -> Option<i64> {
+    // SAFETY: only the `count` digits that exist are read.
+    let magnitude = unsafe {
+        match count {
+            0 => 0,
+            1 => i64::from(*digits),
+            2 => i64::from(*digits) | i64::from(*digits.add(1)) << 30,
+            _ => return None,
+        }
+    };
+    Some(if negative { -magnitude } else { magnitude })
+}
+
+/// `PyDict_Next`, with combined tables of `str` keys (every dict a JSON document makes, and
+/// most others) read inline: the same checks in the same order as CPython's
+/// `_PyDict_Next`, re-read on every call, so a dict changed between calls is walked as
+/// CPython would walk it. Other tables, and other interpreters, go through the C API.
+///
+/// # Safety
+/// `dict` must be a live `dict` (or subclass) instance and the GIL held; the returned key and
+/// value are borrowed.
+#[inline(always)]
+pub unsafe fn dict_next(
+    dict: *mut ffi::PyObject,
+    pos: &mut ffi::Py_ssize_t,
+    key: &mut *mut ffi::PyObject,
+    value: &mut *mut ffi::PyObject,
+) -> bool {
+    #[cfg(all(Py_3_11, not(any(Py_3_15, Py_GIL_DISABLED, Py_LIMITED_API, PyPy, GraalPy))))]
+    // SAFETY: per the contract `dict` is a dict; its keys object has the layout of
+    // `DictKeys` on these versions; entries are read only below `dk_nentries`.
+    unsafe {
+        let mp = dict.cast::<ffi::PyDictObject>();
+        let keys = (*mp).ma_keys.cast::<DictKeys>();
+        if (*mp).ma_values.is_null() && (*keys).dk_kind == DICT_KEYS_UNICODE {
+            let n = (*keys).dk_nentries;
+            let mut i = *pos;
+            if i < 0 {
+                return false;
+            }
+            let entries = keys
+                .add(1)
+                .cast::<u8>()
+                .add(1 << (*keys).dk_log2_index_bytes)
+                .cast::<UnicodeEntry>();
+            while i < n && (*entries.offset(i)).value.is_null() {
+                i += 1;
+            }
+            if i >= n {
+                return false;
+            }
+            let entry = entries.offset(i);
+            (*key, *value) = ((*entry).key, (*entry).value);
+            *pos = i + 1;
+            return true;
+        }
+    }
+    // SAFETY: per the contract.
+    unsafe { _PyDict_Next(dict, pos, key, value, std::ptr::null_mut()) != 0 }
+}
+
+/// The head of CPython's `PyDictKeysObject` (3.11 to 3.14, GIL builds): the index table of
+/// `1 << dk_log2_index_bytes` bytes follows it, then the entries.
+#[cfg(all(Py_3_11, not(any(Py_3_15, Py_GIL_DISABLED, Py_LIMITED_API, PyPy, GraalPy))))]
+#[repr(C)]
+struct DictKeys {
+    dk_refcnt: ffi::Py_ssize_t,
+    dk_log2_size: u8,
+    dk_log2_index_bytes: u8,
+    dk_kind: u8,
+    dk_version: u32,
+    dk_usable: ffi::Py_ssize_t,
+    dk_nentries: ffi::Py_ssize_t,
+}
+
+/// `DICT_KEYS_UNICODE`: a combined table whose keys are all `str`.
+#[cfg(all(Py_3_11, not(any(Py_3_15, Py_GIL_DISABLED, Py_LIMITED_API, PyPy, GraalPy))))]
+const DICT_KEYS_UNICODE: u8 = 1;
+
+/// `PyDictUnicodeEntry`: an entry of such a table (`value` NULL where a key was deleted).
+#[cfg(all(Py_3_11, not(any(Py_3_15, Py_GIL_DISABLED, Py_LIMITED_API, PyPy, GraalPy))))]
+#[repr(C)]
+struct UnicodeEntry {
+    key: *mut ffi::PyObject,
+    value: *mut ffi::PyObject,
+}
+
+unsafe extern "C" {
+    /// `PyDict_Next` without the wrapper (and with the key's hash, which we do not need);
+    /// exported by every CPython 3.x.
+    fn _PyDict_Next(
+        dict: *mut ffi::PyObject,
+        pos: *mut ffi::Py_ssize_t,
+        key: *mut *mut ffi::PyObject,
+        value: *mut *mut ffi::PyObject,
+        hash: *mut ffi::Py_hash_t,
+    ) -> std::os::raw::c_int;
+}
