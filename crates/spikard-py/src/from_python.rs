@@ -677,12 +677,31 @@ fn write_dataclass(
     Ok(())
 }
 
-static DUMPS_HINT: std::sync::LazyLock<SizeHint> = std::sync::LazyLock::new(SizeHint::default);
+thread_local! {
+    /// `dumps` encodes into this buffer, kept between calls, then copies the result into
+    /// the `bytes` it returns: a fresh buffer per call would be allocated, page-faulted
+    /// in and freed each time (large ones are mapped anew by malloc).
+    static DUMPS_BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A buffer bigger than this is not kept for the next `dumps`.
+const DUMPS_KEEP: usize = 4 << 20;
 
 /// `_spikard.dumps(obj) -> bytes`: the response encoder, exposed for tests and benchmarks.
 #[pyfunction]
 fn dumps<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
-    Ok(PyBytes::new(py, &encode_sized(py, obj, &DUMPS_HINT)?))
+    DUMPS_BUFFER.with(|cell| {
+        // Re-entered (a value's Python code calling `dumps`): the inner call gets its own.
+        let Ok(mut buffer) = cell.try_borrow_mut() else {
+            return Ok(PyBytes::new(py, &encode(py, obj)?));
+        };
+        buffer.clear();
+        let written = write_value(py, &mut buffer, obj, 0).map(|()| PyBytes::new(py, &buffer));
+        if buffer.capacity() > DUMPS_KEEP {
+            *buffer = Vec::new();
+        }
+        written
+    })
 }
 
 pub fn init_pymodule(m: &Bound<'_, PyModule>) -> PyResult<()> {
