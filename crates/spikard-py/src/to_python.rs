@@ -202,6 +202,7 @@ fn key_slot(bytes: &[u8]) -> usize {
 
 /// A new Python string. ASCII text (the common case) is copied straight into a compact
 /// ASCII string, skipping the UTF-8 decoder.
+#[inline]
 fn new_str<'py>(py: Python<'py>, s: &str) -> PyResult<Bound<'py, PyAny>> {
     if !s.is_ascii() {
         return Ok(PyString::new(py, s).into_any());
@@ -214,6 +215,23 @@ fn new_str<'py>(py: Python<'py>, s: &str) -> PyResult<Bound<'py, PyAny>> {
         let obj = Bound::from_owned_ptr_or_err(py, obj)?;
         std::ptr::copy_nonoverlapping(s.as_ptr(), ffi::PyUnicode_DATA(obj.as_ptr()).cast::<u8>(), s.len());
         Ok(obj)
+    }
+}
+
+/// Builds the item at `nodes[*at]` of an array or object, advancing `at` past it: strings
+/// and scalars (most items) inline, containers through [`build`].
+#[inline(always)]
+fn item<'py>(py: Python<'py>, nodes: &[Node<'_>], at: &mut usize, keys: &mut KeyCache) -> PyResult<Bound<'py, PyAny>> {
+    match nodes[*at] {
+        Node::String(s) => {
+            *at += 1;
+            new_str(py, s)
+        }
+        Node::Static(s) => {
+            *at += 1;
+            scalar(py, s)
+        }
+        _ => build(py, nodes, at, keys),
     }
 }
 
@@ -232,7 +250,7 @@ fn build<'py>(py: Python<'py>, nodes: &[Node<'_>], at: &mut usize, keys: &mut Ke
             unsafe {
                 let list = Bound::from_owned_ptr_or_err(py, ffi::PyList_New(len as ffi::Py_ssize_t))?;
                 for i in 0..len {
-                    let item = build(py, nodes, at, keys)?;
+                    let item = item(py, nodes, at, keys)?;
                     ffi::PyList_SET_ITEM(list.as_ptr(), i as ffi::Py_ssize_t, item.into_ptr());
                 }
                 Ok(list)
@@ -244,7 +262,7 @@ fn build<'py>(py: Python<'py>, nodes: &[Node<'_>], at: &mut usize, keys: &mut Ke
             let dict = unsafe { Bound::from_owned_ptr_or_err(py, _PyDict_NewPresized(len as ffi::Py_ssize_t))? };
             for _ in 0..len {
                 let key = object_key(py, nodes, at, keys)?;
-                let value = build(py, nodes, at, keys)?;
+                let value = item(py, nodes, at, keys)?;
                 // SAFETY: dict, key and value are valid objects; PyDict_SetItem takes its own
                 // references and does not steal ours.
                 if unsafe { ffi::PyDict_SetItem(dict.as_ptr(), key.as_ptr(), value.as_ptr()) } != 0 {
@@ -420,6 +438,7 @@ unsafe extern "C" {
     fn _PyDict_NewPresized(minused: ffi::Py_ssize_t) -> *mut ffi::PyObject;
 }
 
+#[inline]
 fn scalar(py: Python<'_>, node: StaticNode) -> PyResult<Bound<'_, PyAny>> {
     // Small ints, True, False and None are shared singletons: no allocation.
     Ok(match node {

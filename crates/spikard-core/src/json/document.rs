@@ -5,6 +5,7 @@ use serde_json::Value;
 use simd_json::tape::{Node, Tape};
 use simd_json::{Buffers, INPUT_PADDING, StaticNode};
 
+use super::parse;
 use crate::problem::{FieldError, Problem, Source};
 
 /// Why a body did not parse: the 400 problem to answer with, and whether the only fault was
@@ -110,11 +111,22 @@ impl JsonDocument {
         let mut buf = ManuallyDrop::new(buf);
         let (ptr, buf_len, buf_cap) = (buf.as_mut_ptr(), buf.len(), buf.capacity());
         let mut tape = tape;
-        // SAFETY: `ptr` is valid for `buf_len` bytes and owned by this document alone until
-        // `Drop` rebuilds the `Vec`; the `'static` borrow is confined to `tape`, which is
-        // emptied before that.
-        let bytes: &'static mut [u8] = unsafe { std::slice::from_raw_parts_mut(ptr, buf_len) };
-        let parsed = simd_json::fill_tape_padded(bytes, body.len(), &mut buffers, &mut tape);
+        // SAFETY: `ptr` is valid for `buf_len` bytes (the body, then INPUT_PADDING zeros)
+        // and owned by this document alone until `Drop` rebuilds the `Vec`; the `'static`
+        // borrows are confined to `tape`, which is emptied before that.
+        let parsed = match unsafe { parse::parse(ptr, body.len(), &mut tape.0) } {
+            Some(()) => Ok(()),
+            None => {
+                // Not a document the single-pass parser takes (most often: not valid JSON).
+                // It may have unescaped strings in place: restore the body, and let
+                // simd-json parse it and say what is wrong.
+                tape.0.clear();
+                // SAFETY: as above; nothing borrows the buffer now.
+                let bytes: &'static mut [u8] = unsafe { std::slice::from_raw_parts_mut(ptr, buf_len) };
+                bytes[..body.len()].copy_from_slice(body);
+                simd_json::fill_tape_padded(bytes, body.len(), &mut buffers, &mut tape)
+            }
+        };
         let doc = JsonDocument {
             tape: ManuallyDrop::new(tape),
             buf: ptr,

@@ -3,6 +3,7 @@
 
 mod document;
 mod encode;
+mod parse;
 mod words;
 
 pub(crate) use document::node_to_value;

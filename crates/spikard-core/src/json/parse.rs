@@ -1,0 +1,629 @@
+//! A single-pass parser for well-formed documents, filling the same tape simd-json builds.
+//!
+//! simd-json finds every structural character first (stage 1) and then walks them to build
+//! the tape (stage 2); for the small and medium bodies an API receives, most of its time
+//! goes to that bookkeeping and to per-value calls. This parser reads the bytes once,
+//! eight at a time inside strings, and writes each node directly.
+//!
+//! It is an accelerator, not a second authority: it accepts only what is unmistakably
+//! valid JSON it can represent exactly, and gives up (`None`) on anything else (syntax
+//! errors, lone surrogates, integers past 19 digits, nesting near the limit, floats out of
+//! range). The caller then restores the body and lets simd-json parse it, so errors, their
+//! positions and every edge case are simd-json's. Tests hold the two to the same tape.
+
+use simd_json::StaticNode;
+use simd_json::tape::Node;
+
+use super::words::word;
+
+/// Nesting at which this parser hands over (simd-json enforces the real limit).
+const MAX_NESTING: usize = super::MAX_DEPTH - 2;
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// An open array or object: its node's index on the tape and its length so far.
+struct Open {
+    at: usize,
+    len: usize,
+    object: bool,
+}
+
+/// Parses `len` bytes at `buf`, followed by at least eight bytes of zero padding, into
+/// `tape` (cleared first). Strings are unescaped in place, so the buffer is changed even
+/// when this gives up; the caller restores it before parsing another way.
+///
+/// # Safety
+/// `buf` must be valid for reads and writes of `len + 8` bytes, the last eight zero, for
+/// as long as the tape's strings are used; nothing else may access it meanwhile.
+pub(super) unsafe fn parse(buf: *mut u8, len: usize, tape: &mut Vec<Node<'static>>) -> Option<()> {
+    tape.clear();
+    let mut p = Parser { buf, len, pos: 0 };
+    let mut stack: Vec<Open> = Vec::new();
+    // SAFETY: every read is at `pos + k` with `pos <= len` and `k < 8`, inside the padding
+    // (see `Parser`); strings are written only within their own bytes.
+    unsafe {
+        'value: loop {
+            p.skip_space();
+            match p.peek() {
+                open @ (b'{' | b'[') => {
+                    let object = open == b'{';
+                    p.pos += 1;
+                    if stack.len() >= MAX_NESTING {
+                        return None;
+                    }
+                    stack.push(Open {
+                        at: tape.len(),
+                        len: 0,
+                        object,
+                    });
+                    tape.push(Node::Static(StaticNode::Null)); // set when it closes
+                    p.skip_space();
+                    if p.peek() != closer(object) {
+                        if object {
+                            p.key(tape)?;
+                        }
+                        continue 'value;
+                    }
+                    // Empty: the loop below closes it.
+                }
+                b'"' => {
+                    let s = p.string()?;
+                    tape.push(Node::String(s));
+                    counted(&mut stack);
+                }
+                b't' if p.literal(b"true") => {
+                    tape.push(Node::Static(StaticNode::Bool(true)));
+                    counted(&mut stack);
+                }
+                b'f' if p.literal(b"false") => {
+                    tape.push(Node::Static(StaticNode::Bool(false)));
+                    counted(&mut stack);
+                }
+                b'n' if p.literal(b"null") => {
+                    tape.push(Node::Static(StaticNode::Null));
+                    counted(&mut stack);
+                }
+                b'-' | b'0'..=b'9' => {
+                    tape.push(Node::Static(p.number()?));
+                    counted(&mut stack);
+                }
+                _ => return None,
+            }
+            // After a value: a comma and the next item, or closings, or the end.
+            loop {
+                p.skip_space();
+                let Some(open) = stack.last() else {
+                    return (p.pos == p.len).then_some(());
+                };
+                let c = p.peek();
+                if c == b',' && open.len > 0 {
+                    p.pos += 1;
+                    if open.object {
+                        p.skip_space();
+                        p.key(tape)?;
+                    }
+                    continue 'value;
+                }
+                if c != closer(open.object) {
+                    return None;
+                }
+                p.pos += 1;
+                let open = stack.pop()?;
+                let count = tape.len() - open.at - 1;
+                tape[open.at] = if open.object {
+                    Node::Object { len: open.len, count }
+                } else {
+                    Node::Array { len: open.len, count }
+                };
+                counted(&mut stack);
+            }
+        }
+    }
+}
+
+fn closer(object: bool) -> u8 {
+    if object { b'}' } else { b']' }
+}
+
+/// Counts a value just ended into the container holding it, if any.
+#[inline(always)]
+fn counted(stack: &mut [Open]) {
+    if let Some(open) = stack.last_mut() {
+        open.len += 1;
+    }
+}
+
+struct Parser {
+    buf: *mut u8,
+    len: usize,
+    pos: usize,
+}
+
+impl Parser {
+    /// The byte at `pos` (a padding zero at the end).
+    #[inline(always)]
+    unsafe fn peek(&self) -> u8 {
+        // SAFETY: `pos <= len`, inside the buffer or its padding.
+        unsafe { *self.buf.add(self.pos) }
+    }
+
+    #[inline(always)]
+    unsafe fn skip_space(&mut self) {
+        // SAFETY: stops at the first non-space byte, at the latest the padding's zero.
+        unsafe {
+            while matches!(self.peek(), b' ' | b'\n' | b'\r' | b'\t') {
+                self.pos += 1;
+            }
+        }
+    }
+
+    /// Whether `word` is at `pos` (then consumed).
+    #[inline(always)]
+    unsafe fn literal(&mut self, word: &[u8]) -> bool {
+        // SAFETY: at most 5 bytes from `pos <= len`, inside the padding.
+        let found = unsafe { std::slice::from_raw_parts(self.buf.add(self.pos), word.len()) };
+        let matched = found == word;
+        if matched {
+            self.pos += word.len();
+        }
+        matched
+    }
+
+    /// An object key and the colon after it, with the key pushed on the tape.
+    #[inline(always)]
+    unsafe fn key(&mut self, tape: &mut Vec<Node<'static>>) -> Option<()> {
+        // SAFETY: as for every read (see `parse`).
+        unsafe {
+            if self.peek() != b'"' {
+                return None;
+            }
+            let key = self.string()?;
+            tape.push(Node::String(key));
+            self.skip_space();
+            if self.peek() != b':' {
+                return None;
+            }
+            self.pos += 1;
+        }
+        Some(())
+    }
+
+    /// The string whose opening quote is at `pos`, unescaped in place.
+    #[inline(always)]
+    unsafe fn string(&mut self) -> Option<&'static str> {
+        let start = self.pos + 1;
+        let mut i = start;
+        let mut high = 0;
+        // SAFETY: word reads start at most at `len` (a stop byte ends the scan before the
+        // padding's first zero is passed), so they stay within `len + 8`.
+        unsafe {
+            loop {
+                let w = word(std::slice::from_raw_parts(self.buf.add(i), 8));
+                high |= w;
+                let stops = special(w);
+                if stops == 0 {
+                    i += 8;
+                    continue;
+                }
+                i += (stops.trailing_zeros() / 8) as usize;
+                break;
+            }
+            // Whether the text may hold non-ASCII bytes, which must be valid UTF-8. Bytes
+            // after the string were in the last word too: at worst a needless check.
+            let (end, check) = match *self.buf.add(i) {
+                b'"' => {
+                    self.pos = i + 1;
+                    (i, high & HIGH != 0)
+                }
+                b'\\' => (self.unescape(i)?, true),
+                _ => return None, // a control character, or the end of the input
+            };
+            let text = std::slice::from_raw_parts(self.buf.add(start), end - start);
+            if check {
+                std::str::from_utf8(text).ok()?;
+            }
+            Some(std::str::from_utf8_unchecked(text))
+        }
+    }
+
+    /// Unescapes the rest of a string from its first backslash at `at`, writing over
+    /// itself (the text never grows); sets `pos` past the closing quote and returns where
+    /// the unescaped text ends.
+    #[cold]
+    unsafe fn unescape(&mut self, at: usize) -> Option<usize> {
+        let (mut src, mut dst) = (at, at);
+        // SAFETY: reads stay at most 12 bytes past a byte that is not a padding zero, and
+        // the padding holds 8 (a `\u` escape reads ahead only while it keeps matching
+        // non-zero bytes); writes land at `dst <= src`, on bytes already read.
+        unsafe {
+            loop {
+                let b = *self.buf.add(src);
+                match b {
+                    b'"' => {
+                        self.pos = src + 1;
+                        return Some(dst);
+                    }
+                    b'\\' => {
+                        let (bytes, n, used) = self.escape(src + 1)?;
+                        for (k, &byte) in bytes[..n].iter().enumerate() {
+                            *self.buf.add(dst + k) = byte;
+                        }
+                        dst += n;
+                        src += 1 + used;
+                    }
+                    0..0x20 => return None,
+                    _ => {
+                        *self.buf.add(dst) = b;
+                        dst += 1;
+                        src += 1;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The escape after a backslash at `at - 1`: its UTF-8 bytes (the first `n` of four)
+    /// and how many input bytes it used.
+    unsafe fn escape(&self, at: usize) -> Option<([u8; 4], usize, usize)> {
+        // SAFETY: see `unescape`.
+        unsafe {
+            let simple = match *self.buf.add(at) {
+                b'"' => b'"',
+                b'\\' => b'\\',
+                b'/' => b'/',
+                b'b' => 0x08,
+                b'f' => 0x0c,
+                b'n' => b'\n',
+                b'r' => b'\r',
+                b't' => b'\t',
+                b'u' => {
+                    let first = self.hex4(at + 1)?;
+                    let (code, used) = if (0xd800..0xdc00).contains(&first) {
+                        if *self.buf.add(at + 5) != b'\\' || *self.buf.add(at + 6) != b'u' {
+                            return None;
+                        }
+                        let second = self.hex4(at + 7)?;
+                        if !(0xdc00..0xe000).contains(&second) {
+                            return None;
+                        }
+                        (0x10000 + ((first - 0xd800) << 10) + (second - 0xdc00), 11)
+                    } else if (0xdc00..0xe000).contains(&first) {
+                        return None;
+                    } else {
+                        (first, 5)
+                    };
+                    let mut bytes = [0; 4];
+                    let n = char::from_u32(code)?.encode_utf8(&mut bytes).len();
+                    return Some((bytes, n, used));
+                }
+                _ => return None,
+            };
+            Some(([simple, 0, 0, 0], 1, 1))
+        }
+    }
+
+    unsafe fn hex4(&self, at: usize) -> Option<u32> {
+        let mut code = 0;
+        for k in 0..4 {
+            // SAFETY: see `unescape`; a padding zero is not a hex digit and stops this.
+            let digit = char::from(unsafe { *self.buf.add(at + k) }).to_digit(16)?;
+            code = code << 4 | digit;
+        }
+        Some(code)
+    }
+
+    /// A number at `pos`, classified as simd-json does: integers as `I64` (or `U64` past
+    /// `i64::MAX`), anything with a fraction or exponent as `F64`.
+    #[inline(always)]
+    unsafe fn number(&mut self) -> Option<StaticNode> {
+        let start = self.pos;
+        // SAFETY: reads stop at the first byte that is not part of the number, at the
+        // latest the padding's zero.
+        unsafe {
+            let negative = self.peek() == b'-';
+            if negative {
+                self.pos += 1;
+            }
+            let digits_start = self.pos;
+            let mut value: u64 = 0;
+            match self.peek() {
+                b'0' => self.pos += 1,
+                b'1'..=b'9' => {
+                    while let d @ b'0'..=b'9' = self.peek() {
+                        value = value.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
+                        self.pos += 1;
+                    }
+                }
+                _ => return None,
+            }
+            let digits = self.pos - digits_start;
+            let mut float = false;
+            // For floats: the digits as one integer (`value`, exact while `sig <= 19`)
+            // times ten to `scale`.
+            let (mut sig, mut scale) = (digits, 0i64);
+            if self.peek() == b'.' {
+                self.pos += 1;
+                let from = self.pos;
+                while let d @ b'0'..=b'9' = self.peek() {
+                    value = value.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
+                    self.pos += 1;
+                }
+                let fraction = self.pos - from;
+                if fraction == 0 {
+                    return None;
+                }
+                (sig, scale) = (sig + fraction, -(fraction as i64));
+                float = true;
+            }
+            if matches!(self.peek(), b'e' | b'E') {
+                self.pos += 1;
+                let negative_exponent = self.peek() == b'-';
+                if matches!(self.peek(), b'+' | b'-') {
+                    self.pos += 1;
+                }
+                let (from, mut exponent) = (self.pos, 0i64);
+                while let d @ b'0'..=b'9' = self.peek() {
+                    exponent = (exponent * 10 + i64::from(d - b'0')).min(1 << 20);
+                    self.pos += 1;
+                }
+                if self.pos == from {
+                    return None;
+                }
+                scale += if negative_exponent { -exponent } else { exponent };
+                float = true;
+            }
+            if float {
+                // Clinger's fast path: an integer below 2**53 and a power of ten up to
+                // 10**22 are both exact doubles, so one multiplication or division rounds
+                // correctly. Everything else goes to the standard library's parser.
+                const POWERS: [f64; 23] = [
+                    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17,
+                    1e18, 1e19, 1e20, 1e21, 1e22,
+                ];
+                let f = if sig <= 19 && value <= 1 << 53 && scale.abs() <= 22 {
+                    let m = value as f64;
+                    let f = if scale < 0 {
+                        m / POWERS[(-scale) as usize]
+                    } else {
+                        m * POWERS[scale as usize]
+                    };
+                    if negative { -f } else { f }
+                } else {
+                    let text = std::str::from_utf8_unchecked(std::slice::from_raw_parts(
+                        self.buf.add(start),
+                        self.pos - start,
+                    ));
+                    text.parse().ok()?
+                };
+                return f.is_finite().then_some(StaticNode::F64(f));
+            }
+            if digits > 19 {
+                // Twenty digits may still fit in a u64; the wrapped value above is wrong.
+                if digits > 20 {
+                    return None;
+                }
+                let text = std::slice::from_raw_parts(self.buf.add(digits_start), digits);
+                value = std::str::from_utf8_unchecked(text).parse().ok()?;
+            }
+            if value == 0 && negative {
+                // `-0`: simd-json's call.
+                return None;
+            }
+            Some(if negative {
+                StaticNode::I64(0i64.checked_sub_unsigned(value)?)
+            } else if let Ok(n) = i64::try_from(value) {
+                StaticNode::I64(n)
+            } else {
+                StaticNode::U64(value)
+            })
+        }
+    }
+}
+
+/// The high bit of each byte of `w` that ends a plain run inside a string: `"`, `\\` or a
+/// control character (padding zeros included). The lowest flag is exact.
+#[inline(always)]
+fn special(w: u64) -> u64 {
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+    below_space | has_zero(w ^ (ONES * u64::from(b'"'))) | has_zero(w ^ (ONES * u64::from(b'\\')))
+}
+
+// The caller's buffer carries simd-json's padding, which must cover a word read.
+const _: () = assert!(simd_json::INPUT_PADDING >= 8);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// This parser's tape for `text`, or `None` where it hands over.
+    fn fast(text: &[u8]) -> Option<Vec<Node<'static>>> {
+        let mut buf = text.to_vec();
+        buf.resize(text.len() + simd_json::INPUT_PADDING, 0);
+        let buf: &'static mut [u8] = Box::leak(buf.into_boxed_slice());
+        let mut tape = Vec::new();
+        // SAFETY: the leaked buffer is padded, lives forever and is used by nothing else.
+        unsafe { parse(buf.as_mut_ptr(), text.len(), &mut tape) }.map(|()| tape)
+    }
+
+    fn simd(text: &[u8]) -> Option<Vec<Node<'static>>> {
+        let buf: &'static mut [u8] = Box::leak(text.to_vec().into_boxed_slice());
+        simd_json::to_tape(buf).ok().map(|tape| tape.0)
+    }
+
+    /// What must always hold: a document this parser takes is one simd-json takes, with the
+    /// same tape.
+    fn agrees(text: &[u8]) -> bool {
+        match fast(text) {
+            Some(tape) => simd(text).as_ref() == Some(&tape),
+            None => true,
+        }
+    }
+
+    const DOCUMENTS: &[&str] = &[
+        r#"{"id":1,"name":"alpha bravo","price":12.5,"active":true,"tags":["a","b"],"dims":{"w":0.25,"h":3,"unit":"cm"},"parent":null}"#,
+        r#"[]"#,
+        r#"{}"#,
+        r#" [ 1 , -2 , 3.5e3 , 4E-2 , 0 , 0.0 , -0.5 , 1e300 ] "#,
+        r#"[9223372036854775807,-9223372036854775808,18446744073709551615,9223372036854775808]"#,
+        r#"["", "\"", "\\", "\/", "\b\f\n\r\t", "\u0000\u001f", "\u00e9\u4e2d\ud83d\ude00", "ünïcödé", "tab\there x"]"#,
+        r#"{"a":{"b":{"c":[[[{}]]]}},"d":[{},[],"",0,false]}"#,
+        "\"top-level string\"",
+        "  42  ",
+        "true",
+        "null",
+        r#"{"dup":1,"dup":2}"#,
+        r#"[1.7976931348623157e308, 5e-324, 2.2250738585072014e-308, 0.1, 123456789012345678e-5]"#,
+        r#"[-0.0, -0e5, 0e0, 1E22, 1e23, 9007199254740993.0, 0.1234567890123456789, 0.000001, 12.50]"#,
+    ];
+
+    #[test]
+    fn takes_typical_documents_with_simd_jsons_tape() {
+        for text in DOCUMENTS {
+            let tape = fast(text.as_bytes()).unwrap_or_else(|| panic!("handed over {text}"));
+            assert_eq!(simd(text.as_bytes()), Some(tape), "{text}");
+        }
+    }
+
+    #[test]
+    fn hands_over_what_is_not_valid_or_not_exact() {
+        for text in [
+            "",
+            " ",
+            "[",
+            "]",
+            "{",
+            "[1,]",
+            "[,1]",
+            "{,}",
+            r#"{"a"}"#,
+            r#"{"a":}"#,
+            r#"{"a":1,}"#,
+            r#"{"a":1 "b":2}"#,
+            "[1 2]",
+            "01",
+            "-",
+            "1.",
+            ".5",
+            "1e",
+            "1e+",
+            "+1",
+            "--1",
+            "tru",
+            "nul",
+            "falsey",
+            "[true1]",
+            "\"abc",
+            "\"a\u{1}b\"",
+            r#""\x""#,
+            r#""\u12""#,
+            r#""\ud800""#,
+            r#""\udc00x""#,
+            r#""\ud800\u0041""#,
+            "1 2",
+            "{} {}",
+            "[]]",
+            "-0",
+            "123456789012345678901",
+            "1e999",
+            "\u{feff}1",
+            "[\"\\uZZZZ\"]",
+        ] {
+            assert!(fast(text.as_bytes()).is_none(), "took {text:?}");
+        }
+        // Invalid UTF-8 inside a string, and non-ASCII outside one.
+        assert!(fast(b"\"\xff\"").is_none());
+        assert!(fast(b"\"\xc3\"").is_none());
+        assert!(fast(b"[1]\xc3\xa9").is_none());
+        // Nesting near the limit goes to simd-json, which enforces it.
+        let deep = "[".repeat(super::MAX_NESTING + 1) + &"]".repeat(super::MAX_NESTING + 1);
+        assert!(fast(deep.as_bytes()).is_none());
+    }
+
+    /// Numbers of every shape the fast paths split on (digit counts, scales either side
+    /// of 10**22, mantissas either side of 2**53), read exactly as simd-json reads them.
+    #[test]
+    fn numbers_read_as_simd_json_reads_them() {
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut texts = Vec::new();
+        for _ in 0..20_000 {
+            let bits = next();
+            let f = f64::from_bits(bits);
+            if f.is_finite() {
+                texts.push(format!("{f}"));
+                texts.push(format!("{f:e}"));
+            }
+            let digits = 1 + next() % 20;
+            let mantissa = next() % 10u64.pow(digits.min(19) as u32);
+            let point = next() % (digits + 1);
+            let text = format!("{mantissa:0width$}", width = digits as usize);
+            let (int, frac) = text.split_at(point as usize);
+            let int = if int.is_empty() {
+                "0"
+            } else {
+                int.trim_start_matches('0')
+            };
+            let int = if int.is_empty() { "0" } else { int };
+            let exponent = next() % 60;
+            texts.push(format!("{int}.{}", if frac.is_empty() { "0" } else { frac }));
+            texts.push(format!(
+                "-{int}.{}e-{exponent}",
+                if frac.is_empty() { "5" } else { frac }
+            ));
+            texts.push(format!("{int}e{}", exponent % 30));
+        }
+        let mut taken = 0;
+        for text in &texts {
+            let text = format!("[{text}]");
+            assert!(agrees(text.as_bytes()), "{text}");
+            taken += usize::from(fast(text.as_bytes()).is_some());
+        }
+        assert!(taken * 10 > texts.len() * 9, "{taken} of {}", texts.len());
+    }
+
+    /// Random edits of valid documents (bytes replaced, inserted, removed; JSON's own
+    /// punctuation favoured): whatever this parser takes, simd-json takes identically.
+    #[test]
+    fn never_takes_what_simd_json_reads_differently() {
+        const ALPHABET: &[u8] = b"{}[]\",:\\ -+.eE0123456789tfnulrsabu\x00\x1f\xc3\xa9\xff";
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let (mut taken, mut valid) = (0, 0);
+        for round in 0..60_000 {
+            let mut text = DOCUMENTS[round % DOCUMENTS.len()].as_bytes().to_vec();
+            for _ in 0..1 + next() % 3 {
+                let at = (next() as usize) % (text.len() + 1);
+                let byte = ALPHABET[(next() as usize) % ALPHABET.len()];
+                match next() % 3 {
+                    0 if at < text.len() => text[at] = byte,
+                    1 => text.insert(at, byte),
+                    _ if at < text.len() => {
+                        text.remove(at);
+                    }
+                    _ => text.push(byte),
+                }
+            }
+            assert!(agrees(&text), "{:?}", String::from_utf8_lossy(&text));
+            taken += usize::from(fast(&text).is_some());
+            valid += usize::from(simd(&text).is_some());
+        }
+        // The edits leave a fair share of documents valid, and this parser takes nearly all
+        // of those (it hands over `-0`, overlong numbers and the like).
+        assert!(
+            valid > 5_000 && taken * 10 > valid * 9,
+            "{taken} taken of {valid} valid"
+        );
+    }
+}
