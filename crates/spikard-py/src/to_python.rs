@@ -205,7 +205,7 @@ fn key_slot(bytes: &[u8]) -> usize {
 #[inline]
 fn new_str<'py>(py: Python<'py>, s: &str) -> PyResult<Bound<'py, PyAny>> {
     if !s.is_ascii() {
-        return Ok(PyString::new(py, s).into_any());
+        return new_wide_str(py, s);
     }
     // SAFETY: PyUnicode_New(len, 127) makes an uninitialised compact ASCII string of `len`
     // characters whose data (one byte each) starts at PyUnicode_DATA; we fill exactly `len`
@@ -214,6 +214,39 @@ fn new_str<'py>(py: Python<'py>, s: &str) -> PyResult<Bound<'py, PyAny>> {
         let obj = ffi::PyUnicode_New(s.len() as ffi::Py_ssize_t, 127);
         let obj = Bound::from_owned_ptr_or_err(py, obj)?;
         std::ptr::copy_nonoverlapping(s.as_ptr(), ffi::PyUnicode_DATA(obj.as_ptr()).cast::<u8>(), s.len());
+        Ok(obj)
+    }
+}
+
+/// A new Python string from non-ASCII text: the characters counted and their widest
+/// found, then written straight into a compact string of that width (1, 2 or 4 bytes a
+/// character), as CPython would store it, without its general-purpose decoder.
+#[inline(never)]
+fn new_wide_str<'py>(py: Python<'py>, s: &str) -> PyResult<Bound<'py, PyAny>> {
+    let (count, widest) = s.chars().fold((0, 0), |(n, max), c| (n + 1, max.max(u32::from(c))));
+    // SAFETY: PyUnicode_New(count, widest) makes an uninitialised compact string of `count`
+    // characters of the kind `widest` needs; exactly `count` are written, each in that
+    // kind's width, before anything else can see it.
+    unsafe {
+        let obj = ffi::PyUnicode_New(count as ffi::Py_ssize_t, widest);
+        let obj = Bound::from_owned_ptr_or_err(py, obj)?;
+        let data = ffi::PyUnicode_DATA(obj.as_ptr());
+        if widest < 0x100 {
+            let data = data.cast::<u8>();
+            for (i, c) in s.chars().enumerate() {
+                *data.add(i) = c as u8;
+            }
+        } else if widest < 0x1_0000 {
+            let data = data.cast::<u16>();
+            for (i, c) in s.chars().enumerate() {
+                *data.add(i) = c as u16;
+            }
+        } else {
+            let data = data.cast::<u32>();
+            for (i, c) in s.chars().enumerate() {
+                *data.add(i) = u32::from(c);
+            }
+        }
         Ok(obj)
     }
 }
