@@ -65,6 +65,7 @@ pub struct JsonDocument {
     buf_len: usize,
     buf_cap: usize,
     buffers: ManuallyDrop<Buffers>,
+    stack: ManuallyDrop<parse::Stack>,
 }
 
 // SAFETY: the document owns its buffer exclusively; the tape's `&str`s point only into that
@@ -78,6 +79,7 @@ struct Scratch {
     buf: Vec<u8>,
     tape: Tape<'static>,
     buffers: Buffers,
+    stack: parse::Stack,
 }
 
 /// At most this many scratch sets are kept, each only if its buffer is at most `POOL_KEEP`
@@ -92,6 +94,7 @@ fn take_scratch(len: usize) -> Scratch {
         buf: Vec::with_capacity(len + INPUT_PADDING),
         tape: Tape(Vec::new()),
         buffers: Buffers::with_max_depth(len, MAX_DEPTH),
+        stack: parse::Stack::default(),
     })
 }
 
@@ -104,6 +107,7 @@ impl JsonDocument {
             mut buf,
             tape,
             mut buffers,
+            mut stack,
         } = take_scratch(body.len());
         buf.clear();
         buf.extend_from_slice(body);
@@ -114,7 +118,7 @@ impl JsonDocument {
         // SAFETY: `ptr` is valid for `buf_len` bytes (the body, then INPUT_PADDING zeros)
         // and owned by this document alone until `Drop` rebuilds the `Vec`; the `'static`
         // borrows are confined to `tape`, which is emptied before that.
-        let parsed = match unsafe { parse::parse(ptr, body.len(), &mut tape.0) } {
+        let parsed = match unsafe { parse::parse(ptr, body.len(), &mut tape.0, &mut stack) } {
             Some(()) => Ok(()),
             None => {
                 // Not a document the single-pass parser takes (most often: not valid JSON).
@@ -133,6 +137,7 @@ impl JsonDocument {
             buf_len,
             buf_cap,
             buffers: ManuallyDrop::new(buffers),
+            stack: ManuallyDrop::new(stack),
         };
         match parsed {
             Ok(()) => Ok(doc),
@@ -167,13 +172,19 @@ impl JsonDocument {
 
 impl Drop for JsonDocument {
     fn drop(&mut self) {
-        // SAFETY: `tape` and `buffers` are taken exactly once, here. The tape is emptied
+        // SAFETY: `tape`, `buffers` and `stack` are taken exactly once, here. The tape is emptied
         // (`reset`) before the buffer it borrowed is rebuilt from the raw parts it came from.
         let scratch = unsafe {
             let tape = ManuallyDrop::take(&mut self.tape).reset();
             let buffers = ManuallyDrop::take(&mut self.buffers);
+            let stack = ManuallyDrop::take(&mut self.stack);
             let buf = Vec::from_raw_parts(self.buf, self.buf_len, self.buf_cap);
-            Scratch { buf, tape, buffers }
+            Scratch {
+                buf,
+                tape,
+                buffers,
+                stack,
+            }
         };
         if scratch.buf.capacity() <= POOL_KEEP
             && let Ok(mut pool) = POOL.lock()

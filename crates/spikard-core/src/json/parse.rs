@@ -22,6 +22,11 @@ const MAX_NESTING: usize = super::MAX_DEPTH - 2;
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGH: u64 = 0x8080_8080_8080_8080;
 
+/// The arrays and objects open at the current position, kept between documents (with
+/// the rest of a document's scratch space) so parsing does not allocate it each time.
+#[derive(Default)]
+pub(super) struct Stack(Vec<Open>);
+
 /// An open array or object: its node's index on the tape and its length so far.
 struct Open {
     at: usize,
@@ -36,10 +41,11 @@ struct Open {
 /// # Safety
 /// `buf` must be valid for reads and writes of `len + 8` bytes, the last eight zero, for
 /// as long as the tape's strings are used; nothing else may access it meanwhile.
-pub(super) unsafe fn parse(buf: *mut u8, len: usize, tape: &mut Vec<Node<'static>>) -> Option<()> {
+pub(super) unsafe fn parse(buf: *mut u8, len: usize, tape: &mut Vec<Node<'static>>, stack: &mut Stack) -> Option<()> {
     tape.clear();
+    let stack = &mut stack.0;
+    stack.clear();
     let mut p = Parser { buf, len, pos: 0 };
-    let mut stack: Vec<Open> = Vec::new();
     // SAFETY: every read is at `pos + k` with `pos <= len` and `k < 8`, inside the padding
     // (see `Parser`); strings are written only within their own bytes.
     unsafe {
@@ -70,23 +76,23 @@ pub(super) unsafe fn parse(buf: *mut u8, len: usize, tape: &mut Vec<Node<'static
                 b'"' => {
                     let s = p.string()?;
                     tape.push(Node::String(s));
-                    counted(&mut stack);
+                    counted(stack);
                 }
                 b't' if p.literal(b"true") => {
                     tape.push(Node::Static(StaticNode::Bool(true)));
-                    counted(&mut stack);
+                    counted(stack);
                 }
                 b'f' if p.literal(b"false") => {
                     tape.push(Node::Static(StaticNode::Bool(false)));
-                    counted(&mut stack);
+                    counted(stack);
                 }
                 b'n' if p.literal(b"null") => {
                     tape.push(Node::Static(StaticNode::Null));
-                    counted(&mut stack);
+                    counted(stack);
                 }
                 b'-' | b'0'..=b'9' => {
                     tape.push(Node::Static(p.number()?));
-                    counted(&mut stack);
+                    counted(stack);
                 }
                 _ => return None,
             }
@@ -116,7 +122,7 @@ pub(super) unsafe fn parse(buf: *mut u8, len: usize, tape: &mut Vec<Node<'static
                 } else {
                     Node::Array { len: open.len, count }
                 };
-                counted(&mut stack);
+                counted(stack);
             }
         }
     }
@@ -200,17 +206,19 @@ impl Parser {
         unsafe {
             loop {
                 let w = word(std::slice::from_raw_parts(self.buf.add(i), 8));
-                high |= w;
                 let stops = special(w);
                 if stops == 0 {
+                    high |= w;
                     i += 8;
                     continue;
                 }
+                // Only the bytes before the stop belong to the text (the lowest flag is a
+                // byte's top bit, so the mask keeps exactly the bytes below it).
+                high |= w & (stops & stops.wrapping_neg()).wrapping_sub(1);
                 i += (stops.trailing_zeros() / 8) as usize;
                 break;
             }
-            // Whether the text may hold non-ASCII bytes, which must be valid UTF-8. Bytes
-            // after the string were in the last word too: at worst a needless check.
+            // Whether the text may hold non-ASCII bytes, which must be valid UTF-8.
             let (end, check) = match *self.buf.add(i) {
                 b'"' => {
                     self.pos = i + 1;
@@ -457,7 +465,7 @@ mod tests {
         let buf: &'static mut [u8] = Box::leak(buf.into_boxed_slice());
         let mut tape = Vec::new();
         // SAFETY: the leaked buffer is padded, lives forever and is used by nothing else.
-        unsafe { parse(buf.as_mut_ptr(), text.len(), &mut tape) }.map(|()| tape)
+        unsafe { parse(buf.as_mut_ptr(), text.len(), &mut tape, &mut Stack::default()) }.map(|()| tape)
     }
 
     fn simd(text: &[u8]) -> Option<Vec<Node<'static>>> {
