@@ -31,6 +31,20 @@ fn json(c: &mut Criterion) {
         group.bench_function(format!("parse/{name}"), |b| {
             b.iter(|| JsonDocument::parse(black_box(&body)).expect("parses"))
         });
+        // simd-json alone (copy, stage 1, stage 2; buffers and tape reused as the document
+        // pool reuses them), for comparison with the single-pass parser
+        // `JsonDocument::parse` tries first.
+        let (mut copy, mut buffers, mut nodes) = (body.clone(), simd_json::Buffers::default(), Vec::new());
+        group.bench_function(format!("simd-json/{name}"), |b| {
+            b.iter(|| {
+                copy.copy_from_slice(black_box(&body));
+                let mut tape = simd_json::tape::Tape(std::mem::take(&mut nodes));
+                simd_json::fill_tape(&mut copy, &mut buffers, &mut tape).expect("parses");
+                let count = tape.0.len();
+                nodes = tape.reset().0;
+                count
+            })
+        });
         group.bench_function(format!("parse+encode/{name}"), |b| {
             b.iter(|| {
                 let doc = JsonDocument::parse(black_box(&body)).expect("parses");

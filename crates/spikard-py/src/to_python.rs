@@ -251,21 +251,33 @@ fn new_wide_str<'py>(py: Python<'py>, s: &str) -> PyResult<Bound<'py, PyAny>> {
     }
 }
 
-/// Builds the item at `nodes[*at]` of an array or object, advancing `at` past it: strings
-/// and scalars (most items) inline, containers through [`build`].
+/// Builds the item at `nodes[*at]` of an array or object, advancing `at` past it, as a new
+/// reference (NULL with the Python error set on failure): strings and scalars (most
+/// items) inline, with no `PyResult` passed through memory; containers through [`build`].
+///
+/// # Safety
+/// The GIL must be held (`py` proves it).
 #[inline(always)]
-fn item<'py>(py: Python<'py>, nodes: &[Node<'_>], at: &mut usize, keys: &mut KeyCache) -> PyResult<Bound<'py, PyAny>> {
-    match nodes[*at] {
+unsafe fn item(py: Python<'_>, nodes: &[Node<'_>], at: &mut usize, keys: &mut KeyCache) -> *mut ffi::PyObject {
+    let built = match nodes[*at] {
+        Node::Static(s) => {
+            *at += 1;
+            // SAFETY: per the contract.
+            return unsafe { scalar_ptr(s) };
+        }
         Node::String(s) => {
             *at += 1;
             new_str(py, s)
         }
-        Node::Static(s) => {
-            *at += 1;
-            scalar(py, s)
-        }
         _ => build(py, nodes, at, keys),
-    }
+    };
+    built.map_or_else(
+        |err| {
+            err.restore(py);
+            std::ptr::null_mut()
+        },
+        Bound::into_ptr,
+    )
 }
 
 /// Builds the value at `nodes[*at]`, advancing `at` past it.
@@ -283,8 +295,11 @@ fn build<'py>(py: Python<'py>, nodes: &[Node<'_>], at: &mut usize, keys: &mut Ke
             unsafe {
                 let list = Bound::from_owned_ptr_or_err(py, ffi::PyList_New(len as ffi::Py_ssize_t))?;
                 for i in 0..len {
-                    let item = item(py, nodes, at, keys)?;
-                    ffi::PyList_SET_ITEM(list.as_ptr(), i as ffi::Py_ssize_t, item.into_ptr());
+                    let item = item(py, nodes, at, keys);
+                    if item.is_null() {
+                        return Err(PyErr::fetch(py));
+                    }
+                    ffi::PyList_SET_ITEM(list.as_ptr(), i as ffi::Py_ssize_t, item);
                 }
                 Ok(list)
             }
@@ -295,9 +310,10 @@ fn build<'py>(py: Python<'py>, nodes: &[Node<'_>], at: &mut usize, keys: &mut Ke
             let dict = unsafe { Bound::from_owned_ptr_or_err(py, _PyDict_NewPresized(len as ffi::Py_ssize_t))? };
             for _ in 0..len {
                 let key = object_key(py, nodes, at, keys)?;
-                let value = item(py, nodes, at, keys)?;
-                // SAFETY: dict, key and value are valid objects; PyDict_SetItem takes its own
-                // references and does not steal ours.
+                // SAFETY: the GIL is held; a non-NULL item is a new reference, owned by the
+                // `Bound` (PyDict_SetItem takes its own references and steals none).
+                let value = unsafe { Bound::from_owned_ptr_or_err(py, item(py, nodes, at, keys))? };
+                // SAFETY: dict, key and value are valid objects.
                 if unsafe { ffi::PyDict_SetItem(dict.as_ptr(), key.as_ptr(), value.as_ptr()) } != 0 {
                     return Err(PyErr::fetch(py));
                 }
@@ -473,14 +489,38 @@ unsafe extern "C" {
 
 #[inline]
 fn scalar(py: Python<'_>, node: StaticNode) -> PyResult<Bound<'_, PyAny>> {
-    // Small ints, True, False and None are shared singletons: no allocation.
-    Ok(match node {
-        StaticNode::Null => py.None().into_bound(py),
-        StaticNode::Bool(b) => PyBool::new(py, b).to_owned().into_any(),
-        StaticNode::I64(n) => n.into_pyobject(py)?.into_any(),
-        StaticNode::U64(n) => n.into_pyobject(py)?.into_any(),
-        StaticNode::F64(f) => PyFloat::new(py, f).into_any(),
-    })
+    // SAFETY: the GIL is held (`py`); scalar_ptr returns a new reference or NULL.
+    unsafe { Bound::from_owned_ptr_or_err(py, scalar_ptr(node)) }
+}
+
+/// A scalar as a new reference (NULL with the Python error set if allocation fails). Small
+/// ints, True, False and None are shared singletons: no allocation.
+///
+/// # Safety
+/// The GIL must be held.
+#[inline(always)]
+unsafe fn scalar_ptr(node: StaticNode) -> *mut ffi::PyObject {
+    // SAFETY: per the contract.
+    unsafe {
+        match node {
+            StaticNode::Null => new_ref(ffi::Py_None()),
+            StaticNode::Bool(b) => new_ref(if b { ffi::Py_True() } else { ffi::Py_False() }),
+            StaticNode::I64(n) => ffi::PyLong_FromLongLong(n),
+            StaticNode::U64(n) => ffi::PyLong_FromUnsignedLongLong(n),
+            StaticNode::F64(f) => ffi::PyFloat_FromDouble(f),
+        }
+    }
+}
+
+/// A new reference to a singleton.
+///
+/// # Safety
+/// `obj` must be live and the GIL held.
+#[inline(always)]
+unsafe fn new_ref(obj: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: per the contract.
+    unsafe { ffi::Py_INCREF(obj) };
+    obj
 }
 
 /// A coerced parameter value as the Python object its annotation names.

@@ -164,12 +164,15 @@ impl Parser {
         }
     }
 
-    /// Whether `word` is at `pos` (then consumed).
+    /// Whether `word` (4 or 5 bytes) is at `pos` (then consumed): one or two word compares.
     #[inline(always)]
     unsafe fn literal(&mut self, word: &[u8]) -> bool {
+        let head = u32::from_le_bytes([word[0], word[1], word[2], word[3]]);
         // SAFETY: at most 5 bytes from `pos <= len`, inside the padding.
-        let found = unsafe { std::slice::from_raw_parts(self.buf.add(self.pos), word.len()) };
-        let matched = found == word;
+        let matched = unsafe {
+            let at = self.buf.add(self.pos);
+            at.cast::<u32>().read_unaligned() == head && (word.len() == 4 || *at.add(4) == word[4])
+        };
         if matched {
             self.pos += word.len();
         }
