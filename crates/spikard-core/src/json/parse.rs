@@ -158,6 +158,10 @@ impl Parser {
     unsafe fn skip_space(&mut self) {
         // SAFETY: stops at the first non-space byte, at the latest the padding's zero.
         unsafe {
+            // Compact JSON (the usual body) has none: one compare.
+            if self.peek() > b' ' {
+                return;
+            }
             while matches!(self.peek(), b' ' | b'\n' | b'\r' | b'\t') {
                 self.pos += 1;
             }
@@ -227,7 +231,11 @@ impl Parser {
                     self.pos = i + 1;
                     (i, high & HIGH != 0)
                 }
-                b'\\' => (self.unescape(i)?, true),
+                b'\\' => {
+                    let (end, pos) = Self::unescape(self.buf, i)?;
+                    self.pos = pos;
+                    (end, true)
+                }
                 _ => return None, // a control character, or the end of the input
             };
             let text = std::slice::from_raw_parts(self.buf.add(start), end - start);
@@ -239,10 +247,11 @@ impl Parser {
     }
 
     /// Unescapes the rest of a string from its first backslash at `at`, writing over
-    /// itself (the text never grows); sets `pos` past the closing quote and returns where
-    /// the unescaped text ends.
+    /// itself (the text never grows); returns where the unescaped text ends and the
+    /// position past the closing quote. (A free function of the buffer, so the parser's
+    /// state never needs an address and stays in registers.)
     #[cold]
-    unsafe fn unescape(&mut self, at: usize) -> Option<usize> {
+    unsafe fn unescape(buf: *mut u8, at: usize) -> Option<(usize, usize)> {
         let (mut src, mut dst) = (at, at);
         // SAFETY: every read starts at a byte that is not a padding zero (so below `len`)
         // and spans at most 8 bytes, within the padding (a `\u` escape reads on only
@@ -250,16 +259,15 @@ impl Parser {
         // already read.
         unsafe {
             loop {
-                let b = *self.buf.add(src);
+                let b = *buf.add(src);
                 match b {
                     b'"' => {
-                        self.pos = src + 1;
-                        return Some(dst);
+                        return Some((dst, src + 1));
                     }
                     b'\\' => {
-                        let (bytes, n, used) = self.escape(src + 1)?;
+                        let (bytes, n, used) = Self::escape(buf, src + 1)?;
                         for (k, &byte) in bytes[..n].iter().enumerate() {
-                            *self.buf.add(dst + k) = byte;
+                            *buf.add(dst + k) = byte;
                         }
                         dst += n;
                         src += 1 + used;
@@ -269,14 +277,14 @@ impl Parser {
                         // A run of plain bytes, a word at a time: the whole word when it
                         // is all plain (its 8 bytes, all read, lie below `src + 8`),
                         // else up to its first stop (at least `b`).
-                        let w = word(std::slice::from_raw_parts(self.buf.add(src), 8));
+                        let w = word(std::slice::from_raw_parts(buf.add(src), 8));
                         let stops = special(w);
                         let take = if stops == 0 {
-                            self.buf.add(dst).cast::<u64>().write_unaligned(w);
+                            buf.add(dst).cast::<u64>().write_unaligned(w);
                             8
                         } else {
                             let take = (stops.trailing_zeros() / 8) as usize;
-                            std::ptr::copy(self.buf.add(src), self.buf.add(dst), take);
+                            std::ptr::copy(buf.add(src), buf.add(dst), take);
                             take
                         };
                         dst += take;
@@ -289,10 +297,10 @@ impl Parser {
 
     /// The escape after a backslash at `at - 1`: its UTF-8 bytes (the first `n` of four)
     /// and how many input bytes it used.
-    unsafe fn escape(&self, at: usize) -> Option<([u8; 4], usize, usize)> {
+    unsafe fn escape(buf: *mut u8, at: usize) -> Option<([u8; 4], usize, usize)> {
         // SAFETY: see `unescape`.
         unsafe {
-            let simple = match *self.buf.add(at) {
+            let simple = match *buf.add(at) {
                 b'"' => b'"',
                 b'\\' => b'\\',
                 b'/' => b'/',
@@ -302,12 +310,12 @@ impl Parser {
                 b'r' => b'\r',
                 b't' => b'\t',
                 b'u' => {
-                    let first = self.hex4(at + 1)?;
+                    let first = Self::hex4(buf, at + 1)?;
                     let (code, used) = if (0xd800..0xdc00).contains(&first) {
-                        if *self.buf.add(at + 5) != b'\\' || *self.buf.add(at + 6) != b'u' {
+                        if *buf.add(at + 5) != b'\\' || *buf.add(at + 6) != b'u' {
                             return None;
                         }
-                        let second = self.hex4(at + 7)?;
+                        let second = Self::hex4(buf, at + 7)?;
                         if !(0xdc00..0xe000).contains(&second) {
                             return None;
                         }
@@ -327,11 +335,11 @@ impl Parser {
         }
     }
 
-    unsafe fn hex4(&self, at: usize) -> Option<u32> {
+    unsafe fn hex4(buf: *mut u8, at: usize) -> Option<u32> {
         let mut code = 0;
         for k in 0..4 {
             // SAFETY: see `unescape`; a padding zero is not a hex digit and stops this.
-            let digit = char::from(unsafe { *self.buf.add(at + k) }).to_digit(16)?;
+            let digit = char::from(unsafe { *buf.add(at + k) }).to_digit(16)?;
             code = code << 4 | digit;
         }
         Some(code)
