@@ -34,16 +34,16 @@ pub unsafe fn small_int(obj: *mut ffi::PyObject) -> Option<i64> {
     if !THIRTY_BIT_DIGITS.load(Ordering::Relaxed) {
         return None;
     }
-    // CPython 3.12+: `lv_tag` holds the digit count above three flag bits, the sign (0
+    // CPython 3.12 to 3.14: `lv_tag` holds the digit count above three flag bits, the sign (0
     // positive, 1 zero, 2 negative) in the low two.
-    #[cfg(all(Py_3_12, not(any(Py_LIMITED_API, PyPy, GraalPy))))]
+    #[cfg(all(Py_3_12, not(any(Py_3_15, Py_LIMITED_API, PyPy, GraalPy))))]
     #[repr(C)]
     struct Long {
         ob_base: ffi::PyObject,
         lv_tag: usize,
         digits: [u32; 1],
     }
-    #[cfg(all(Py_3_12, not(any(Py_LIMITED_API, PyPy, GraalPy))))]
+    #[cfg(all(Py_3_12, not(any(Py_3_15, Py_LIMITED_API, PyPy, GraalPy))))]
     // SAFETY: per the contract, `obj` has this layout; the second digit is read only when
     // the count says it exists.
     unsafe {
@@ -53,13 +53,13 @@ pub unsafe fn small_int(obj: *mut ffi::PyObject) -> Option<i64> {
         digits_value(std::ptr::addr_of!((*long).digits).cast::<u32>(), count, negative)
     }
     // Before 3.12: the signed size is the digit count, negative for negative numbers.
-    #[cfg(all(not(Py_3_12), not(any(Py_LIMITED_API, PyPy, GraalPy))))]
+    #[cfg(all(not(Py_3_12), not(any(Py_3_15, Py_LIMITED_API, PyPy, GraalPy))))]
     #[repr(C)]
     struct Long {
         ob_base: ffi::PyVarObject,
         digits: [u32; 1],
     }
-    #[cfg(all(not(Py_3_12), not(any(Py_LIMITED_API, PyPy, GraalPy))))]
+    #[cfg(all(not(Py_3_12), not(any(Py_3_15, Py_LIMITED_API, PyPy, GraalPy))))]
     // SAFETY: as above.
     unsafe {
         let long = obj.cast::<Long>();
@@ -70,7 +70,7 @@ pub unsafe fn small_int(obj: *mut ffi::PyObject) -> Option<i64> {
             size < 0,
         )
     }
-    #[cfg(any(Py_LIMITED_API, PyPy, GraalPy))]
+    #[cfg(any(Py_3_15, Py_LIMITED_API, PyPy, GraalPy))]
     {
         let _ = obj;
         None
@@ -81,7 +81,7 @@ pub unsafe fn small_int(obj: *mut ffi::PyObject) -> Option<i64> {
 ///
 /// # Safety
 /// `digits` must be valid for reading `count` digits.
-#[cfg(not(any(Py_LIMITED_API, PyPy, GraalPy)))]
+#[cfg(not(any(Py_3_15, Py_LIMITED_API, PyPy, GraalPy)))]
 #[inline(always)]
 unsafe fn digits_value(digits: *const u32, count: usize, negative: bool) -> Option<i64> {
     // SAFETY: only the `count` digits that exist are read.
