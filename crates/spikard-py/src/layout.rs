@@ -96,10 +96,11 @@ unsafe fn digits_value(digits: *const u32, count: usize, negative: bool) -> Opti
     Some(if negative { -magnitude } else { magnitude })
 }
 
-/// `PyDict_Next`, with combined tables of `str` keys (every dict a JSON document makes, and
-/// most others) read inline: the same checks in the same order as CPython's
+/// `PyDict_Next`, with combined tables (every dict a JSON document or a dict display makes,
+/// and most others) read inline: the same checks in the same order as CPython's
 /// `_PyDict_Next`, re-read on every call, so a dict changed between calls is walked as
-/// CPython would walk it. Other tables, and other interpreters, go through the C API.
+/// CPython would walk it. Split tables (instance dicts), and other interpreters, go through
+/// the C API.
 ///
 /// # Safety
 /// `dict` must be a live `dict` (or subclass) instance and the GIL held; the returned key and
@@ -112,12 +113,109 @@ pub unsafe fn dict_next(
     value: &mut *mut ffi::PyObject,
 ) -> bool {
     #[cfg(all(Py_3_11, not(any(Py_3_15, Py_GIL_DISABLED, Py_LIMITED_API, PyPy, GraalPy))))]
-    // SAFETY: per the contract `dict` is a dict; its keys object has the layout of
-    // `DictKeys` on these versions; entries are read only below `dk_nentries`.
-    unsafe {
-        let mp = dict.cast::<ffi::PyDictObject>();
-        let keys = (*mp).ma_keys.cast::<DictKeys>();
-        if (*mp).ma_values.is_null() && (*keys).dk_kind == DICT_KEYS_UNICODE {
+    // SAFETY: per the contract.
+    if let Some(found) = unsafe { table::next(dict, pos, key, value) } {
+        return found;
+    }
+    // SAFETY: per the contract.
+    unsafe { _PyDict_Next(dict, pos, key, value, std::ptr::null_mut()) != 0 }
+}
+
+/// CPython's dict tables as 3.11 to 3.14 (GIL builds) lay them out.
+#[cfg(all(Py_3_11, not(any(Py_3_15, Py_GIL_DISABLED, Py_LIMITED_API, PyPy, GraalPy))))]
+mod table {
+    use pyo3::ffi;
+
+    /// The head of `PyDictKeysObject`: the index table of `1 << dk_log2_index_bytes` bytes
+    /// follows it, then the entries.
+    #[repr(C)]
+    struct DictKeys {
+        dk_refcnt: ffi::Py_ssize_t,
+        dk_log2_size: u8,
+        dk_log2_index_bytes: u8,
+        dk_kind: u8,
+        dk_version: u32,
+        dk_usable: ffi::Py_ssize_t,
+        dk_nentries: ffi::Py_ssize_t,
+    }
+
+    /// `DICT_KEYS_GENERAL`: a combined table of any keys (`_PyDict_NewPresized` makes these).
+    const GENERAL: u8 = 0;
+    /// `DICT_KEYS_UNICODE`: a combined table whose keys are all `str`.
+    const UNICODE: u8 = 1;
+
+    /// An entry of a combined table (`value` NULL where a key was deleted).
+    trait Entry {
+        fn pair(&self) -> (*mut ffi::PyObject, *mut ffi::PyObject);
+    }
+
+    /// `PyDictKeyEntry`.
+    #[repr(C)]
+    struct GeneralEntry {
+        hash: ffi::Py_hash_t,
+        key: *mut ffi::PyObject,
+        value: *mut ffi::PyObject,
+    }
+
+    /// `PyDictUnicodeEntry`.
+    #[repr(C)]
+    struct UnicodeEntry {
+        key: *mut ffi::PyObject,
+        value: *mut ffi::PyObject,
+    }
+
+    impl Entry for GeneralEntry {
+        fn pair(&self) -> (*mut ffi::PyObject, *mut ffi::PyObject) {
+            (self.key, self.value)
+        }
+    }
+
+    impl Entry for UnicodeEntry {
+        fn pair(&self) -> (*mut ffi::PyObject, *mut ffi::PyObject) {
+            (self.key, self.value)
+        }
+    }
+
+    /// [`super::dict_next`] for a combined table; `None` for a table this does not read.
+    ///
+    /// # Safety
+    /// As for [`super::dict_next`].
+    #[inline(always)]
+    pub(super) unsafe fn next(
+        dict: *mut ffi::PyObject,
+        pos: &mut ffi::Py_ssize_t,
+        key: &mut *mut ffi::PyObject,
+        value: &mut *mut ffi::PyObject,
+    ) -> Option<bool> {
+        // SAFETY: per the contract `dict` is a dict, whose keys object has the layout of
+        // `DictKeys` on these versions.
+        unsafe {
+            let mp = dict.cast::<ffi::PyDictObject>();
+            if !(*mp).ma_values.is_null() {
+                return None;
+            }
+            let keys = (*mp).ma_keys.cast::<DictKeys>();
+            match (*keys).dk_kind {
+                UNICODE => Some(walk::<UnicodeEntry>(keys, pos, key, value)),
+                GENERAL => Some(walk::<GeneralEntry>(keys, pos, key, value)),
+                _ => None,
+            }
+        }
+    }
+
+    /// The entry at `*pos` or the first live one after it, as `_PyDict_Next` finds it.
+    ///
+    /// # Safety
+    /// `keys` must be a live keys object whose entries are `E`s.
+    #[inline(always)]
+    unsafe fn walk<E: Entry>(
+        keys: *const DictKeys,
+        pos: &mut ffi::Py_ssize_t,
+        key: &mut *mut ffi::PyObject,
+        value: &mut *mut ffi::PyObject,
+    ) -> bool {
+        // SAFETY: per the contract; entries are read only below `dk_nentries`.
+        unsafe {
             let n = (*keys).dk_nentries;
             let mut i = *pos;
             if i < 0 {
@@ -127,47 +225,18 @@ pub unsafe fn dict_next(
                 .add(1)
                 .cast::<u8>()
                 .add(1 << (*keys).dk_log2_index_bytes)
-                .cast::<UnicodeEntry>();
-            while i < n && (*entries.offset(i)).value.is_null() {
+                .cast::<E>();
+            while i < n && (*entries.offset(i)).pair().1.is_null() {
                 i += 1;
             }
             if i >= n {
                 return false;
             }
-            let entry = entries.offset(i);
-            (*key, *value) = ((*entry).key, (*entry).value);
+            (*key, *value) = (*entries.offset(i)).pair();
             *pos = i + 1;
-            return true;
+            true
         }
     }
-    // SAFETY: per the contract.
-    unsafe { _PyDict_Next(dict, pos, key, value, std::ptr::null_mut()) != 0 }
-}
-
-/// The head of CPython's `PyDictKeysObject` (3.11 to 3.14, GIL builds): the index table of
-/// `1 << dk_log2_index_bytes` bytes follows it, then the entries.
-#[cfg(all(Py_3_11, not(any(Py_3_15, Py_GIL_DISABLED, Py_LIMITED_API, PyPy, GraalPy))))]
-#[repr(C)]
-struct DictKeys {
-    dk_refcnt: ffi::Py_ssize_t,
-    dk_log2_size: u8,
-    dk_log2_index_bytes: u8,
-    dk_kind: u8,
-    dk_version: u32,
-    dk_usable: ffi::Py_ssize_t,
-    dk_nentries: ffi::Py_ssize_t,
-}
-
-/// `DICT_KEYS_UNICODE`: a combined table whose keys are all `str`.
-#[cfg(all(Py_3_11, not(any(Py_3_15, Py_GIL_DISABLED, Py_LIMITED_API, PyPy, GraalPy))))]
-const DICT_KEYS_UNICODE: u8 = 1;
-
-/// `PyDictUnicodeEntry`: an entry of such a table (`value` NULL where a key was deleted).
-#[cfg(all(Py_3_11, not(any(Py_3_15, Py_GIL_DISABLED, Py_LIMITED_API, PyPy, GraalPy))))]
-#[repr(C)]
-struct UnicodeEntry {
-    key: *mut ffi::PyObject,
-    value: *mut ffi::PyObject,
 }
 
 unsafe extern "C" {

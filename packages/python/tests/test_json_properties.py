@@ -130,8 +130,8 @@ def test_dumps_ints_at_every_digit_boundary() -> None:
 
 def test_dumps_dicts_of_every_table_shape() -> None:
     """Dicts are walked from their entries where CPython's layout is known: deleted keys
-    (holes), tables past one-byte indices, keys that are not all `str` (a general table)
-    and instance dicts (split tables) all come out as `json.dumps` writes them."""
+    (holes), tables past one-byte indices, general tables (keys not all `str`, or made
+    presized) and instance dicts (split tables) all come out as `json.dumps` writes them."""
 
     class Point:
         def __init__(self) -> None:
@@ -144,7 +144,12 @@ def test_dumps_dicts_of_every_table_shape() -> None:
     large = {f"key{i}": [i, str(i)] for i in range(70_000)}  # four-byte indices
     del large["key0"], large["key69999"]
     general = {"a": 1, 2: "b", "c": None}
+    general_str_keys = {0: None}  # a general table, holding only str keys once 0 is gone
+    del general_str_keys[0]
+    general_str_keys.update({"a": 1, "b": [2]})
+    presized = _spikard.loads(json.dumps({f"k{i}": i for i in range(9)}).encode())  # general
     emptied = {"gone": 1}
     del emptied["gone"]
-    for doc in [holes, medium, large, general, emptied, vars(Point()), {"nested": holes, "n": [general]}]:
+    docs = [holes, medium, large, general, general_str_keys, presized, emptied, vars(Point())]
+    for doc in [*docs, {"nested": holes, "n": [general, presized]}]:
         assert _spikard.dumps(doc) == json.dumps(doc, separators=(",", ":")).encode()
