@@ -7,7 +7,7 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyType};
-use spikard_core::json::{JsonDocument, KnownKey, Node, StaticNode, same_bytes, word};
+use spikard_core::json::{JsonDocument, KnownKey, Node, StaticNode, same_bytes};
 use spikard_core::validate::{Coerced, ParamValue};
 use spikard_core::{FieldError, Problem, Source};
 
@@ -86,10 +86,11 @@ fn document<'py>(py: Python<'py>, doc: &JsonDocument, shape: Option<&Shape>) -> 
     KEYS.with(|cell| {
         let mut spare = None;
         let mut borrowed = cell.try_borrow_mut().ok();
-        let keys = match borrowed.as_deref_mut() {
+        let cache = match borrowed.as_deref_mut() {
             Some(keys) => keys,
             None => spare.insert(KeyCache::default()),
         };
+        let keys = &mut Keys { cache, doc };
         match shape {
             Some(shape) => build_shaped(py, doc.nodes(), &mut at, keys, shape),
             None => build(py, doc.nodes(), &mut at, keys),
@@ -135,32 +136,73 @@ const KEY_SLOTS: usize = 2048;
 const KEY_MAX_LEN: usize = 64;
 
 /// Interned object keys, direct-mapped by a hash of their text. Only ASCII keys are kept
-/// (almost every key), so a hit is checked against the cached string's own bytes: one
-/// pointer per slot, no second copy of the text to chase.
+/// (almost every key). Each slot holds the key's first word (zero-padded) beside the
+/// string, so a lookup of a key of up to eight bytes — nearly all — is one load from the
+/// document's buffer, a hash of that word and a compare with the slot, without a loop or a
+/// branch on the key's length and without reading the cached string's text.
 #[derive(Default)]
 struct KeyCache {
-    slots: Vec<Option<Py<PyString>>>,
+    slots: Vec<KeySlot>,
 }
 
-impl KeyCache {
+#[derive(Default)]
+struct KeySlot {
+    head: u64,
+    key: Option<Py<PyString>>,
+}
+
+/// The key cache during one walk, with the document whose keys it looks up.
+struct Keys<'a> {
+    cache: &'a mut KeyCache,
+    doc: &'a JsonDocument,
+}
+
+impl Keys<'_> {
     #[inline]
     fn get<'py>(&mut self, py: Python<'py>, key: &str) -> PyResult<Bound<'py, PyAny>> {
-        if key.len() > KEY_MAX_LEN || !key.is_ascii() {
+        const K: u64 = 0x9E37_79B9_7F4A_7C15;
+        const HIGH: u64 = 0x8080_8080_8080_8080;
+        let bytes = key.as_bytes();
+        let n = bytes.len();
+        if n == 0 || n > KEY_MAX_LEN {
             return new_str(py, key);
         }
-        if self.slots.is_empty() {
-            self.slots.resize_with(KEY_SLOTS, || None);
+        let head = match self.doc.head_word(key) {
+            Some(head) => head,
+            // Not on this document's tape (not expected): pad by hand.
+            None => KnownKey::head(bytes) & (u64::MAX >> (64 - 8 * n.min(8))),
+        };
+        if head & HIGH != 0 || (n > 8 && !key.is_ascii()) {
+            return new_str(py, key);
         }
-        let slot = &mut self.slots[key_slot(key.as_bytes())];
-        if let Some(cached) = slot
-            && same_bytes(ascii_bytes(cached.bind(py)), key.as_bytes())
+        // Multiplicative hashing, mixed once more (high bits into low, multiplied again:
+        // a single product lets keys that differ in a few low bytes collide); the slot
+        // comes from the top bits.
+        let mut hash = (head ^ n as u64).wrapping_mul(K);
+        for chunk in bytes.get(8..).unwrap_or_default().chunks(8) {
+            hash = (hash ^ chunk.iter().fold(0, |w, &b| w << 8 | u64::from(b))).wrapping_mul(K);
+        }
+        hash = (hash ^ hash >> 32).wrapping_mul(K);
+        let cache = &mut self.cache;
+        if cache.slots.is_empty() {
+            cache.slots.resize_with(KEY_SLOTS, KeySlot::default);
+        }
+        let slot = &mut cache.slots[(hash >> (64 - KEY_SLOTS.trailing_zeros())) as usize];
+        if slot.head == head
+            && let Some(cached) = &slot.key
         {
-            return Ok(cached.bind(py).clone().into_any());
+            let text = ascii_bytes(cached.bind(py));
+            if text.len() == n && (n <= 8 || same_bytes(&text[8..], &bytes[8..])) {
+                return Ok(cached.bind(py).clone().into_any());
+            }
         }
         let fresh = new_str(py, key)?;
         // Hash it now, once: every dict it is inserted into reuses the cached hash.
         fresh.hash()?;
-        *slot = Some(fresh.cast::<PyString>()?.clone().unbind());
+        *slot = KeySlot {
+            head,
+            key: Some(fresh.cast::<PyString>()?.clone().unbind()),
+        };
         Ok(fresh)
     }
 }
@@ -177,27 +219,6 @@ fn ascii_bytes<'a>(s: &'a Bound<'_, PyString>) -> &'a [u8] {
             ffi::PyUnicode_GET_LENGTH(obj) as usize,
         )
     }
-}
-
-/// A key's slot: its words folded by multiplication (the last partial word bytewise),
-/// the slot taken from the top bits of the product (Fibonacci hashing), which depend on
-/// every input bit.
-#[inline]
-fn key_slot(bytes: &[u8]) -> usize {
-    const K: u64 = 0x9E37_79B9_7F4A_7C15;
-    let n = bytes.len();
-    let mut h = n as u64;
-    let mut i = 0;
-    while i + 8 <= n {
-        h = (h ^ word(&bytes[i..i + 8])).wrapping_mul(K);
-        i += 8;
-    }
-    let mut tail = 0u64;
-    while i < n {
-        tail = tail << 8 | u64::from(bytes[i]);
-        i += 1;
-    }
-    ((h ^ tail).wrapping_mul(K) >> (64 - KEY_SLOTS.trailing_zeros())) as usize
 }
 
 /// A new Python string. ASCII text (the common case) is copied straight into a compact
@@ -258,7 +279,7 @@ fn new_wide_str<'py>(py: Python<'py>, s: &str) -> PyResult<Bound<'py, PyAny>> {
 /// # Safety
 /// The GIL must be held (`py` proves it).
 #[inline(always)]
-unsafe fn item(py: Python<'_>, nodes: &[Node<'_>], at: &mut usize, keys: &mut KeyCache) -> *mut ffi::PyObject {
+unsafe fn item(py: Python<'_>, nodes: &[Node<'_>], at: &mut usize, keys: &mut Keys<'_>) -> *mut ffi::PyObject {
     let built = match nodes[*at] {
         Node::Static(s) => {
             *at += 1;
@@ -281,7 +302,7 @@ unsafe fn item(py: Python<'_>, nodes: &[Node<'_>], at: &mut usize, keys: &mut Ke
 }
 
 /// Builds the value at `nodes[*at]`, advancing `at` past it.
-fn build<'py>(py: Python<'py>, nodes: &[Node<'_>], at: &mut usize, keys: &mut KeyCache) -> PyResult<Bound<'py, PyAny>> {
+fn build<'py>(py: Python<'py>, nodes: &[Node<'_>], at: &mut usize, keys: &mut Keys<'_>) -> PyResult<Bound<'py, PyAny>> {
     let node = nodes[*at];
     *at += 1;
     match node {
@@ -331,7 +352,7 @@ fn build_shaped<'py>(
     py: Python<'py>,
     nodes: &[Node<'_>],
     at: &mut usize,
-    keys: &mut KeyCache,
+    keys: &mut Keys<'_>,
     shape: &Shape,
 ) -> PyResult<Bound<'py, PyAny>> {
     let node = nodes[*at];
@@ -464,7 +485,7 @@ fn object_key<'py>(
     py: Python<'py>,
     nodes: &[Node<'_>],
     at: &mut usize,
-    keys: &mut KeyCache,
+    keys: &mut Keys<'_>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let Node::String(key) = nodes[*at] else {
         return Err(PyValueError::new_err("JSON object key is not a string"));

@@ -164,6 +164,25 @@ impl JsonDocument {
         &self.tape.0
     }
 
+    /// The first eight bytes of `text`, a string on this document's tape, as a little-endian
+    /// word with the bytes past its end zeroed: read with one load (the buffer's padding
+    /// makes that safe), without branching on the length. `None` for text elsewhere.
+    #[inline]
+    pub fn head_word(&self, text: &str) -> Option<u64> {
+        let offset = (text.as_ptr() as usize).checked_sub(self.buf as usize)?;
+        if offset + 8 > self.buf_len {
+            return None;
+        }
+        // SAFETY: `offset + 8 <= buf_len`: the eight bytes lie in this document's buffer,
+        // all initialised (body, then padding), and are read through the buffer's own
+        // pointer; nothing writes the buffer after parsing.
+        let word = u64::from_le(unsafe { self.buf.add(offset).cast::<u64>().read_unaligned() });
+        Some(match text.len() {
+            len @ 0..8 => word & ((1 << (8 * len)) - 1),
+            _ => word,
+        })
+    }
+
     /// The document as a `serde_json::Value` (for error reports, not for the request path).
     pub fn to_value(&self) -> Value {
         node_to_value(self.nodes()).0
