@@ -158,6 +158,17 @@ struct Keys<'a> {
 }
 
 impl Keys<'_> {
+    /// A string value of the document, as [`new_str`] makes it; whether a short one is ASCII
+    /// is read from its first word (one load, as for keys) rather than byte by byte.
+    #[inline]
+    fn string<'py>(&self, py: Python<'py>, s: &str) -> PyResult<Bound<'py, PyAny>> {
+        const HIGH: u64 = 0x8080_8080_8080_8080;
+        match self.doc.head_word(s) {
+            Some(head) if s.len() <= 8 && head & HIGH == 0 => new_ascii_str(py, s),
+            _ => new_str(py, s),
+        }
+    }
+
     #[inline]
     fn get<'py>(&mut self, py: Python<'py>, key: &str) -> PyResult<Bound<'py, PyAny>> {
         const K: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -228,6 +239,13 @@ fn new_str<'py>(py: Python<'py>, s: &str) -> PyResult<Bound<'py, PyAny>> {
     if !s.is_ascii() {
         return new_wide_str(py, s);
     }
+    new_ascii_str(py, s)
+}
+
+/// [`new_str`] for text known to be ASCII.
+#[inline]
+fn new_ascii_str<'py>(py: Python<'py>, s: &str) -> PyResult<Bound<'py, PyAny>> {
+    debug_assert!(s.is_ascii());
     // SAFETY: PyUnicode_New(len, 127) makes an uninitialised compact ASCII string of `len`
     // characters whose data (one byte each) starts at PyUnicode_DATA; we fill exactly `len`
     // bytes of ASCII before anything else can see it.
@@ -288,7 +306,7 @@ unsafe fn item(py: Python<'_>, nodes: &[Node<'_>], at: &mut usize, keys: &mut Ke
         }
         Node::String(s) => {
             *at += 1;
-            new_str(py, s)
+            keys.string(py, s)
         }
         _ => build(py, nodes, at, keys),
     };

@@ -153,3 +153,18 @@ def test_dumps_dicts_of_every_table_shape() -> None:
     docs = [holes, medium, large, general, general_str_keys, presized, emptied, vars(Point())]
     for doc in [*docs, {"nested": holes, "n": [general, presized]}]:
         assert _spikard.dumps(doc) == json.dumps(doc, separators=(",", ":")).encode()
+
+
+def test_loads_keys_and_strings_of_every_length() -> None:
+    """Keys and short strings are read a word at a time from the body: every length around
+    the word size, ASCII or not, escaped or not, comes out as `json.loads` reads it, and an
+    ASCII key is the same (cached) object from one document to the next."""
+    texts = ["", "a", "ab", "abc"] + ["k" * n for n in range(4, 21)]
+    texts += ["é", "aé", "ab\u00e9cdef", "abcdefg\u00e9", "abcdefgh\u00e9", "✓" * 9, "a\"b", "tab\tx"]
+    doc = {t: [t, {t: t}] for t in texts}
+    for ensure_ascii in (True, False):
+        text = json.dumps(doc, ensure_ascii=ensure_ascii).encode()
+        first, second = _spikard.loads(text), _spikard.loads(text)
+        assert first == second == json.loads(text)
+    ascii_keys = {k for k in first if k.isascii() and k}
+    assert all(a is b for a, b in zip(first, second, strict=True) if a in ascii_keys)
