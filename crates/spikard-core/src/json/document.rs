@@ -88,8 +88,18 @@ const POOL_MAX: usize = 16;
 const POOL_KEEP: usize = 4 << 20;
 static POOL: Mutex<Vec<Scratch>> = Mutex::new(Vec::new());
 
+thread_local! {
+    /// One scratch set per thread in front of the shared pool: a thread that parses and
+    /// drops its own documents (`loads`, a blocking worker) takes no lock.
+    static LOCAL: std::cell::Cell<Option<Scratch>> = const { std::cell::Cell::new(None) };
+}
+
 fn take_scratch(len: usize) -> Scratch {
-    let pooled = POOL.lock().ok().and_then(|mut pool| pool.pop());
+    let pooled = LOCAL
+        .try_with(std::cell::Cell::take)
+        .ok()
+        .flatten()
+        .or_else(|| POOL.lock().ok().and_then(|mut pool| pool.pop()));
     pooled.unwrap_or_else(|| Scratch {
         buf: Vec::with_capacity(len + INPUT_PADDING),
         tape: Tape(Vec::new()),
@@ -205,8 +215,25 @@ impl Drop for JsonDocument {
                 stack,
             }
         };
-        if scratch.buf.capacity() <= POOL_KEEP
-            && let Ok(mut pool) = POOL.lock()
+        if scratch.buf.capacity() > POOL_KEEP {
+            return;
+        }
+        // This thread's slot if it is free, else the shared pool (if it has room).
+        let scratch = match LOCAL.try_with(|local| match local.take() {
+            None => {
+                local.set(Some(scratch));
+                None
+            }
+            held => {
+                local.set(held);
+                Some(scratch)
+            }
+        }) {
+            Ok(None) => return,
+            Ok(Some(scratch)) => scratch,
+            Err(_) => return, // the thread is exiting: let it go
+        };
+        if let Ok(mut pool) = POOL.lock()
             && pool.len() < POOL_MAX
         {
             pool.push(scratch);
