@@ -168,3 +168,14 @@ def test_loads_keys_and_strings_of_every_length() -> None:
         assert first == second == json.loads(text)
     ascii_keys = {k for k in first if k.isascii() and k}
     assert all(a is b for a, b in zip(first, second, strict=True) if a in ascii_keys)
+
+
+def test_loads_documents_the_fast_parser_hands_over() -> None:
+    """A document the single-pass parser leaves to simd-json (here: `-0`) decodes the same,
+    keys and short strings included (their words are then read without the body's
+    padding)."""
+    for text in [
+        b'{"abc": -0, "abcdefghij": "x", "k": "short", "\xc3\xa9": "\xc3\xa9t\xc3\xa9"}',
+        b'["a\\u0000b", -0, {"ab": "cd"}, "abcdefgh", "abcdefghi"]',
+    ]:
+        assert _spikard.loads(text) == json.loads(text)
