@@ -288,20 +288,16 @@ unsafe fn write_big_long(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObj
 /// `obj` must be a live exact `str` and the GIL held.
 #[inline(always)]
 unsafe fn write_unicode(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObject) -> PyResult<()> {
-    // SAFETY: per the contract; compact ASCII data is `len` bytes at PyUnicode_DATA, and a
-    // compact string's cached UTF-8 is `utf8_length` bytes at `utf8`, both alive as long as
-    // the string.
+    // SAFETY: per the contract; compact ASCII data is `len` bytes at PyUnicode_DATA, alive
+    // as long as the string (as is a cached UTF-8 copy).
     let text = unsafe {
         if ffi::PyUnicode_IS_COMPACT_ASCII(obj) != 0 {
             let len = ffi::PyUnicode_GET_LENGTH(obj) as usize;
             std::slice::from_raw_parts(ffi::PyUnicode_DATA(obj).cast::<u8>(), len)
         } else {
-            let compact = obj.cast::<ffi::PyCompactUnicodeObject>();
-            if ffi::PyUnicode_IS_COMPACT(obj) != 0 && !(*compact).utf8.is_null() {
-                // UTF-8 cached by an earlier encode (a document written more than once).
-                std::slice::from_raw_parts((*compact).utf8.cast::<u8>(), (*compact).utf8_length as usize)
-            } else {
-                utf8_of(py, obj)?
+            match layout::cached_utf8(obj) {
+                Some(text) => text,
+                None => utf8_of(py, obj)?,
             }
         }
     };

@@ -1,5 +1,6 @@
 //! CPython object layouts read directly, where a call into the interpreter per value costs
-//! more than the work: int digits and dict entries, as the encoder meets them. Each reader
+//! more than the work: int digits, dict entries and strings' cached UTF-8, as the encoder
+//! meets them. Each reader
 //! knows the layouts of the versions it is compiled for (PyO3's `Py_3_*` cfgs, set by
 //! `build.rs`) and falls back to the C API everywhere else, so the result never depends
 //! on which path ran.
@@ -94,6 +95,30 @@ unsafe fn digits_value(digits: *const u32, count: usize, negative: bool) -> Opti
         }
     };
     Some(if negative { -magnitude } else { magnitude })
+}
+
+/// The UTF-8 copy CPython keeps in a compact non-ASCII `str` once something asked for it
+/// (an earlier encode of the same string), read in place; `None` when there is none yet (or
+/// on interpreters whose layout this does not know): ask `PyUnicode_AsUTF8AndSize`.
+///
+/// # Safety
+/// `obj` must be a live exact `str`, alive as long as the returned bytes are used.
+#[inline(always)]
+pub unsafe fn cached_utf8<'a>(obj: *mut ffi::PyObject) -> Option<&'a [u8]> {
+    #[cfg(not(any(Py_GIL_DISABLED, Py_LIMITED_API, PyPy, GraalPy)))]
+    // SAFETY: per the contract; a compact string has the `PyCompactUnicodeObject` head, whose
+    // `utf8` (when set) is `utf8_length` bytes owned by the string.
+    unsafe {
+        let compact = obj.cast::<ffi::PyCompactUnicodeObject>();
+        if ffi::PyUnicode_IS_COMPACT(obj) != 0 && !(*compact).utf8.is_null() {
+            return Some(std::slice::from_raw_parts(
+                (*compact).utf8.cast::<u8>(),
+                (*compact).utf8_length as usize,
+            ));
+        }
+    }
+    let _ = obj;
+    None
 }
 
 /// `PyDict_Next`, with combined tables (every dict a JSON document or a dict display makes,

@@ -7,7 +7,7 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyType};
-use spikard_core::json::{JsonDocument, KnownKey, Node, StaticNode, same_bytes};
+use spikard_core::json::{JsonDocument, KnownKey, Node, StaticNode, is_ascii_word, same_bytes};
 use spikard_core::validate::{Coerced, ParamValue};
 use spikard_core::{FieldError, Problem, Source};
 
@@ -162,9 +162,8 @@ impl Keys<'_> {
     /// is read from its first word (one load, as for keys) rather than byte by byte.
     #[inline]
     fn string<'py>(&self, py: Python<'py>, s: &str) -> PyResult<Bound<'py, PyAny>> {
-        const HIGH: u64 = 0x8080_8080_8080_8080;
         match self.doc.head_word(s) {
-            Some(head) if s.len() <= 8 && head & HIGH == 0 => new_ascii_str(py, s),
+            Some(head) if s.len() <= 8 && is_ascii_word(head) => new_ascii_str(py, s),
             _ => new_str(py, s),
         }
     }
@@ -172,7 +171,6 @@ impl Keys<'_> {
     #[inline]
     fn get<'py>(&mut self, py: Python<'py>, key: &str) -> PyResult<Bound<'py, PyAny>> {
         const K: u64 = 0x9E37_79B9_7F4A_7C15;
-        const HIGH: u64 = 0x8080_8080_8080_8080;
         let bytes = key.as_bytes();
         let n = bytes.len();
         if n == 0 || n > KEY_MAX_LEN {
@@ -183,7 +181,7 @@ impl Keys<'_> {
             // Not on this document's tape (not expected): pad by hand.
             None => KnownKey::head(bytes) & (u64::MAX >> (64 - 8 * n.min(8))),
         };
-        if head & HIGH != 0 || (n > 8 && !key.is_ascii()) {
+        if !is_ascii_word(head) || (n > 8 && !key.is_ascii()) {
             return new_str(py, key);
         }
         // Multiplicative hashing, mixed once more (high bits into low, multiplied again:
@@ -271,22 +269,24 @@ fn new_wide_str<'py>(py: Python<'py>, s: &str) -> PyResult<Bound<'py, PyAny>> {
         let obj = Bound::from_owned_ptr_or_err(py, obj)?;
         let data = ffi::PyUnicode_DATA(obj.as_ptr());
         if widest < 0x100 {
-            let data = data.cast::<u8>();
-            for (i, c) in s.chars().enumerate() {
-                *data.add(i) = c as u8;
-            }
+            fill(data.cast::<u8>(), s, |c| c as u8);
         } else if widest < 0x1_0000 {
-            let data = data.cast::<u16>();
-            for (i, c) in s.chars().enumerate() {
-                *data.add(i) = c as u16;
-            }
+            fill(data.cast::<u16>(), s, |c| c as u16);
         } else {
-            let data = data.cast::<u32>();
-            for (i, c) in s.chars().enumerate() {
-                *data.add(i) = u32::from(c);
-            }
+            fill(data.cast::<u32>(), s, u32::from);
         }
         Ok(obj)
+    }
+}
+
+/// Writes `s`'s characters, each as `unit` makes it, to consecutive units from `data`.
+///
+/// # Safety
+/// `data` must be valid for writing as many units as `s` has characters.
+unsafe fn fill<T>(data: *mut T, s: &str, unit: impl Fn(char) -> T) {
+    for (i, c) in s.chars().enumerate() {
+        // SAFETY: `i` is below the character count, per the contract.
+        unsafe { data.add(i).write(unit(c)) };
     }
 }
 
@@ -324,7 +324,7 @@ fn build<'py>(py: Python<'py>, nodes: &[Node<'_>], at: &mut usize, keys: &mut Ke
     let node = nodes[*at];
     *at += 1;
     match node {
-        Node::String(s) => new_str(py, s),
+        Node::String(s) => keys.string(py, s),
         Node::Static(s) => scalar(py, s),
         Node::Array { len, .. } => {
             // SAFETY: PyList_New(len) makes a list of `len` NULL slots; each is set exactly

@@ -65,7 +65,7 @@ pub struct JsonDocument {
     buf_len: usize,
     buf_cap: usize,
     buffers: ManuallyDrop<Buffers>,
-    stack: ManuallyDrop<parse::Stack>,
+    stack: parse::Stack,
 }
 
 // SAFETY: the document owns its buffer exclusively; the tape's `&str`s point only into that
@@ -147,7 +147,7 @@ impl JsonDocument {
             buf_len,
             buf_cap,
             buffers: ManuallyDrop::new(buffers),
-            stack: ManuallyDrop::new(stack),
+            stack,
         };
         match parsed {
             Ok(()) => Ok(doc),
@@ -201,12 +201,12 @@ impl JsonDocument {
 
 impl Drop for JsonDocument {
     fn drop(&mut self) {
-        // SAFETY: `tape`, `buffers` and `stack` are taken exactly once, here. The tape is emptied
+        // SAFETY: `tape` and `buffers` are taken exactly once, here. The tape is emptied
         // (`reset`) before the buffer it borrowed is rebuilt from the raw parts it came from.
         let scratch = unsafe {
             let tape = ManuallyDrop::take(&mut self.tape).reset();
             let buffers = ManuallyDrop::take(&mut self.buffers);
-            let stack = ManuallyDrop::take(&mut self.stack);
+            let stack = std::mem::take(&mut self.stack);
             let buf = Vec::from_raw_parts(self.buf, self.buf_len, self.buf_cap);
             Scratch {
                 buf,
@@ -218,20 +218,10 @@ impl Drop for JsonDocument {
         if scratch.buf.capacity() > POOL_KEEP {
             return;
         }
-        // This thread's slot if it is free, else the shared pool (if it has room).
-        let scratch = match LOCAL.try_with(|local| match local.take() {
-            None => {
-                local.set(Some(scratch));
-                None
-            }
-            held => {
-                local.set(held);
-                Some(scratch)
-            }
-        }) {
-            Ok(None) => return,
-            Ok(Some(scratch)) => scratch,
-            Err(_) => return, // the thread is exiting: let it go
+        // Into this thread's slot; what it held goes to the shared pool (if it has room).
+        // A thread that is exiting lets the set go.
+        let Ok(Some(scratch)) = LOCAL.try_with(|local| local.replace(Some(scratch))) else {
+            return;
         };
         if let Ok(mut pool) = POOL.lock()
             && pool.len() < POOL_MAX

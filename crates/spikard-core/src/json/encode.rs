@@ -3,7 +3,7 @@
 use simd_json::StaticNode;
 use simd_json::tape::Node;
 
-use super::words::next_word;
+use super::words::{escape_mask, next_word};
 
 /// Appends `s` as a JSON string literal. Non-ASCII text is written as UTF-8; control
 /// characters, `"` and `\\` are escaped.
@@ -83,19 +83,6 @@ fn write_str_words(out: &mut Vec<u8>, bytes: &[u8]) {
 
 /// A word of spaces: what [`next_word`] pads with, and a byte that needs no escape.
 const SPACES: u64 = 0x2020_2020_2020_2020;
-
-/// The high bit of each of the eight bytes that is a control character, `"` or `\\`
-/// (SWAR: a byte is zero after the XOR exactly when it matched; `below_space` flags bytes
-/// under 0x20). The lowest flag is exact; flags above it may be spurious (a borrow carries
-/// upward), so callers use only "any" and "lowest".
-#[inline(always)]
-fn escape_mask(word: u64) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
-    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
-    below_space | has_zero(word ^ (ONES * u64::from(b'"'))) | has_zero(word ^ (ONES * u64::from(b'\\')))
-}
 
 /// The escape sequence for a byte [`escape_mask`] flags exactly.
 fn escape(b: u8) -> Escape {

@@ -11,4 +11,4 @@ pub use document::{JsonDocument, JsonError, MAX_DEPTH};
 pub use encode::{write_f64, write_i64, write_nodes, write_str, write_u64};
 pub use simd_json::StaticNode;
 pub use simd_json::tape::Node;
-pub use words::{KnownKey, same_bytes, word};
+pub use words::{KnownKey, is_ascii_word, same_bytes, word};

@@ -7,20 +7,17 @@
 //!
 //! It is an accelerator, not a second authority: it accepts only what is unmistakably
 //! valid JSON it can represent exactly, and gives up (`None`) on anything else (syntax
-//! errors, lone surrogates, integers past 19 digits, nesting near the limit, floats out of
-//! range). The caller then restores the body and lets simd-json parse it, so errors, their
+//! errors, lone surrogates, `-0`, integers past 20 digits, nesting near the limit, floats
+//! out of range). The caller then restores the body and lets simd-json parse it, so errors, their
 //! positions and every edge case are simd-json's. Tests hold the two to the same tape.
 
 use simd_json::StaticNode;
 use simd_json::tape::Node;
 
-use super::words::word;
+use super::words::{escape_mask, is_ascii_word, word};
 
 /// Nesting at which this parser hands over (simd-json enforces the real limit).
 const MAX_NESTING: usize = super::MAX_DEPTH - 2;
-
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGH: u64 = 0x8080_8080_8080_8080;
 
 /// The arrays and objects open at the current position, kept between documents (with
 /// the rest of a document's scratch space) so parsing does not allocate it each time.
@@ -140,6 +137,9 @@ fn counted(stack: &mut [Open]) {
     }
 }
 
+/// A position in a buffer of `len` bytes followed by at least eight zero bytes of padding:
+/// every read is at most eight bytes from a position `<= len`, so it stays in the padding,
+/// and a zero byte stops every scan (it is neither whitespace, a digit nor string text).
 struct Parser {
     buf: *mut u8,
     len: usize,
@@ -213,7 +213,7 @@ impl Parser {
         unsafe {
             loop {
                 let w = word(std::slice::from_raw_parts(self.buf.add(i), 8));
-                let stops = special(w);
+                let stops = escape_mask(w);
                 if stops == 0 {
                     high |= w;
                     i += 8;
@@ -229,7 +229,7 @@ impl Parser {
             let (end, check) = match *self.buf.add(i) {
                 b'"' => {
                     self.pos = i + 1;
-                    (i, high & HIGH != 0)
+                    (i, !is_ascii_word(high))
                 }
                 b'\\' => {
                     let (end, pos) = Self::unescape(self.buf, i)?;
@@ -278,7 +278,7 @@ impl Parser {
                         // is all plain (its 8 bytes, all read, lie below `src + 8`),
                         // else up to its first stop (at least `b`).
                         let w = word(std::slice::from_raw_parts(buf.add(src), 8));
-                        let stops = special(w);
+                        let stops = escape_mask(w);
                         let take = if stops == 0 {
                             buf.add(dst).cast::<u64>().write_unaligned(w);
                             8
@@ -345,6 +345,20 @@ impl Parser {
         Some(code)
     }
 
+    /// Consumes the digits at `pos`, folding them into `value` (wrapping: exact while the
+    /// number has at most 19 digits in all).
+    #[inline(always)]
+    unsafe fn fold_digits(&mut self, mut value: u64) -> u64 {
+        // SAFETY: stops at the first non-digit, at the latest the padding's zero.
+        unsafe {
+            while let d @ b'0'..=b'9' = self.peek() {
+                value = value.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
+                self.pos += 1;
+            }
+        }
+        value
+    }
+
     /// A number at `pos`, classified as simd-json does: integers as `I64` (or `U64` past
     /// `i64::MAX`), anything with a fraction or exponent as `F64`.
     #[inline(always)]
@@ -361,12 +375,7 @@ impl Parser {
             let mut value: u64 = 0;
             match self.peek() {
                 b'0' => self.pos += 1,
-                b'1'..=b'9' => {
-                    while let d @ b'0'..=b'9' = self.peek() {
-                        value = value.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
-                        self.pos += 1;
-                    }
-                }
+                b'1'..=b'9' => value = self.fold_digits(0),
                 _ => return None,
             }
             let digits = self.pos - digits_start;
@@ -377,10 +386,7 @@ impl Parser {
             if self.peek() == b'.' {
                 self.pos += 1;
                 let from = self.pos;
-                while let d @ b'0'..=b'9' = self.peek() {
-                    value = value.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
-                    self.pos += 1;
-                }
+                value = self.fold_digits(value);
                 let fraction = self.pos - from;
                 if fraction == 0 {
                     return None;
@@ -451,15 +457,6 @@ impl Parser {
             })
         }
     }
-}
-
-/// The high bit of each byte of `w` that ends a plain run inside a string: `"`, `\\` or a
-/// control character (padding zeros included). The lowest flag is exact.
-#[inline(always)]
-fn special(w: u64) -> u64 {
-    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
-    let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
-    below_space | has_zero(w ^ (ONES * u64::from(b'"'))) | has_zero(w ^ (ONES * u64::from(b'\\')))
 }
 
 // The caller's buffer carries simd-json's padding, which must cover a word read.

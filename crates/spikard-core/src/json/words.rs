@@ -55,6 +55,27 @@ impl KnownKey {
     }
 }
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each of the eight bytes that is a control character, `"` or `\\`: the
+/// bytes a JSON string escapes, and where a plain run inside one ends (SWAR: a byte is zero
+/// after the XOR exactly when it matched; `below_space` flags bytes under 0x20). The lowest
+/// flag is exact; flags above it may be spurious (a borrow carries upward), so callers use
+/// only "any" and "lowest".
+#[inline(always)]
+pub fn escape_mask(word: u64) -> u64 {
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
+    below_space | has_zero(word ^ (ONES * u64::from(b'"'))) | has_zero(word ^ (ONES * u64::from(b'\\')))
+}
+
+/// Whether all eight bytes of `word` are ASCII.
+#[inline(always)]
+pub fn is_ascii_word(word: u64) -> bool {
+    word & HIGH == 0
+}
+
 /// Eight bytes as a little-endian word.
 #[inline]
 pub fn word(chunk: &[u8]) -> u64 {
