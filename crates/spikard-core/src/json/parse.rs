@@ -14,7 +14,7 @@
 use simd_json::StaticNode;
 use simd_json::tape::Node;
 
-use super::words::{escape_mask, is_ascii_word, word};
+use super::words::{escape_mask, is_ascii_word, store_head, word};
 
 /// Nesting at which this parser hands over (simd-json enforces the real limit).
 const MAX_NESTING: usize = super::MAX_DEPTH - 2;
@@ -125,6 +125,24 @@ pub(super) unsafe fn parse(buf: *mut u8, len: usize, tape: &mut Vec<Node<'static
     }
 }
 
+/// What each byte after a backslash stands for: the character of a one-letter escape,
+/// [`ESCAPED_UNICODE`] for `u`, zero for a byte no escape starts with.
+const ESCAPED: [u8; 256] = {
+    let mut table = [0; 256];
+    table[b'"' as usize] = b'"';
+    table[b'\\' as usize] = b'\\';
+    table[b'/' as usize] = b'/';
+    table[b'b' as usize] = 0x08;
+    table[b'f' as usize] = 0x0c;
+    table[b'n' as usize] = b'\n';
+    table[b'r' as usize] = b'\r';
+    table[b't' as usize] = b'\t';
+    table[b'u' as usize] = ESCAPED_UNICODE;
+    table
+};
+/// Not a character a one-letter escape stands for (they are all ASCII).
+const ESCAPED_UNICODE: u8 = 0xff;
+
 fn closer(object: bool) -> u8 {
     if object { b'}' } else { b']' }
 }
@@ -232,9 +250,9 @@ impl Parser {
                     (i, !is_ascii_word(high))
                 }
                 b'\\' => {
-                    let (end, pos) = Self::unescape(self.buf, i)?;
+                    let (end, pos, ascii) = Self::unescape(self.buf, i, high)?;
                     self.pos = pos;
-                    (end, true)
+                    (end, !ascii)
                 }
                 _ => return None, // a control character, or the end of the input
             };
@@ -247,91 +265,89 @@ impl Parser {
     }
 
     /// Unescapes the rest of a string from its first backslash at `at`, writing over
-    /// itself (the text never grows); returns where the unescaped text ends and the
-    /// position past the closing quote. (A free function of the buffer, so the parser's
-    /// state never needs an address and stays in registers.)
+    /// itself (the text never grows); returns where the unescaped text ends, the position
+    /// past the closing quote and whether the text (before `at` too, whose bytes `high`
+    /// ORs) is all ASCII. (A free function of the buffer, so the parser's state never
+    /// needs an address and stays in registers.)
     #[cold]
-    unsafe fn unescape(buf: *mut u8, at: usize) -> Option<(usize, usize)> {
+    unsafe fn unescape(buf: *mut u8, at: usize, mut high: u64) -> Option<(usize, usize, bool)> {
         let (mut src, mut dst) = (at, at);
+        let mut ascii = true;
         // SAFETY: every read starts at a byte that is not a padding zero (so below `len`)
         // and spans at most 8 bytes, within the padding (a `\u` escape reads on only
         // while it keeps matching non-zero bytes); writes land at `dst <= src`, on bytes
         // already read.
         unsafe {
             loop {
-                let b = *buf.add(src);
-                match b {
-                    b'"' => {
-                        return Some((dst, src + 1));
-                    }
-                    b'\\' => {
-                        let (bytes, n, used) = Self::escape(buf, src + 1)?;
-                        for (k, &byte) in bytes[..n].iter().enumerate() {
-                            *buf.add(dst + k) = byte;
+                // A run of plain bytes, a word at a time: the whole word when it is all
+                // plain (its 8 bytes, all read, lie below `src + 8`), else up to its
+                // first stop, without touching the bytes past it (maybe not read yet)
+                // and without a `memmove` call.
+                let w = word(std::slice::from_raw_parts(buf.add(src), 8));
+                let stops = escape_mask(w);
+                if stops == 0 {
+                    buf.add(dst).cast::<u64>().write_unaligned(w);
+                    high |= w;
+                    src += 8;
+                    dst += 8;
+                    continue;
+                }
+                let take = (stops.trailing_zeros() / 8) as usize;
+                if take > 0 {
+                    store_head(buf.add(dst), w, take);
+                    high |= w & (stops & stops.wrapping_neg()).wrapping_sub(1);
+                    src += take;
+                    dst += take;
+                }
+                // The stop byte, from the word already read.
+                match (w >> (8 * take)) as u8 {
+                    b'"' => return Some((dst, src + 1, ascii && is_ascii_word(high))),
+                    b'\\' => match ESCAPED[usize::from(*buf.add(src + 1))] {
+                        ESCAPED_UNICODE => {
+                            let (bytes, n, used) = Self::unicode(buf, src + 2)?;
+                            for (k, &byte) in bytes[..n].iter().enumerate() {
+                                *buf.add(dst + k) = byte;
+                            }
+                            ascii &= n == 1;
+                            dst += n;
+                            src += 1 + used;
                         }
-                        dst += n;
-                        src += 1 + used;
-                    }
-                    0..0x20 => return None,
-                    _ => {
-                        // A run of plain bytes, a word at a time: the whole word when it
-                        // is all plain (its 8 bytes, all read, lie below `src + 8`),
-                        // else up to its first stop (at least `b`).
-                        let w = word(std::slice::from_raw_parts(buf.add(src), 8));
-                        let stops = escape_mask(w);
-                        let take = if stops == 0 {
-                            buf.add(dst).cast::<u64>().write_unaligned(w);
-                            8
-                        } else {
-                            let take = (stops.trailing_zeros() / 8) as usize;
-                            std::ptr::copy(buf.add(src), buf.add(dst), take);
-                            take
-                        };
-                        dst += take;
-                        src += take;
-                    }
+                        0 => return None,
+                        simple => {
+                            *buf.add(dst) = simple;
+                            dst += 1;
+                            src += 2;
+                        }
+                    },
+                    _ => return None, // a control character, or the end of the input
                 }
             }
         }
     }
 
-    /// The escape after a backslash at `at - 1`: its UTF-8 bytes (the first `n` of four)
-    /// and how many input bytes it used.
-    unsafe fn escape(buf: *mut u8, at: usize) -> Option<([u8; 4], usize, usize)> {
+    /// The `\\u` escape whose first hex digit is at `at`: its UTF-8 bytes (the first `n`
+    /// of four) and how many input bytes it used after the backslash.
+    unsafe fn unicode(buf: *mut u8, at: usize) -> Option<([u8; 4], usize, usize)> {
         // SAFETY: see `unescape`.
         unsafe {
-            let simple = match *buf.add(at) {
-                b'"' => b'"',
-                b'\\' => b'\\',
-                b'/' => b'/',
-                b'b' => 0x08,
-                b'f' => 0x0c,
-                b'n' => b'\n',
-                b'r' => b'\r',
-                b't' => b'\t',
-                b'u' => {
-                    let first = Self::hex4(buf, at + 1)?;
-                    let (code, used) = if (0xd800..0xdc00).contains(&first) {
-                        if *buf.add(at + 5) != b'\\' || *buf.add(at + 6) != b'u' {
-                            return None;
-                        }
-                        let second = Self::hex4(buf, at + 7)?;
-                        if !(0xdc00..0xe000).contains(&second) {
-                            return None;
-                        }
-                        (0x10000 + ((first - 0xd800) << 10) + (second - 0xdc00), 11)
-                    } else if (0xdc00..0xe000).contains(&first) {
-                        return None;
-                    } else {
-                        (first, 5)
-                    };
-                    let mut bytes = [0; 4];
-                    let n = char::from_u32(code)?.encode_utf8(&mut bytes).len();
-                    return Some((bytes, n, used));
+            let first = Self::hex4(buf, at)?;
+            let (code, used) = if (0xd800..0xdc00).contains(&first) {
+                if *buf.add(at + 4) != b'\\' || *buf.add(at + 5) != b'u' {
+                    return None;
                 }
-                _ => return None,
+                let second = Self::hex4(buf, at + 6)?;
+                if !(0xdc00..0xe000).contains(&second) {
+                    return None;
+                }
+                (0x10000 + ((first - 0xd800) << 10) + (second - 0xdc00), 11)
+            } else if (0xdc00..0xe000).contains(&first) {
+                return None;
+            } else {
+                (first, 5)
             };
-            Some(([simple, 0, 0, 0], 1, 1))
+            let mut bytes = [0; 4];
+            let n = char::from_u32(code)?.encode_utf8(&mut bytes).len();
+            Some((bytes, n, used))
         }
     }
 
@@ -574,6 +590,15 @@ mod tests {
         // Invalid UTF-8 inside a string, and non-ASCII outside one.
         assert!(fast(b"\"\xff\"").is_none());
         assert!(fast(b"\"\xc3\"").is_none());
+        // ... also after an escape, before one, and in the word a run ends in.
+        for text in [
+            &b"\"a\\n\xff\""[..],
+            b"\"\xff\\n\"",
+            b"\"abcdefgh\\t\xc3xyz\"",
+            b"\"\\u00e9\xe9\"",
+        ] {
+            assert!(fast(text).is_none(), "took {}", String::from_utf8_lossy(text));
+        }
         assert!(fast(b"[1]\xc3\xa9").is_none());
         // Nesting near the limit goes to simd-json, which enforces it.
         let deep = "[".repeat(super::MAX_NESTING + 1) + &"]".repeat(super::MAX_NESTING + 1);
@@ -584,8 +609,8 @@ mod tests {
     /// position (and two in a row): unescaped in place exactly as simd-json unescapes them.
     #[test]
     fn strings_of_every_length_and_escape_position() {
-        for len in 0..40 {
-            let plain: String = "abcdéfgh✓".chars().cycle().take(len).collect();
+        for (len, alphabet) in (0..40).flat_map(|len| [(len, "abcdefgh"), (len, "abcdéfgh✓")]) {
+            let plain: String = alphabet.chars().cycle().take(len).collect();
             for at in 0..=len {
                 for special in ["\"", "\\", "\n", "\u{1}", "é", "😀", "\n\t", "/"] {
                     let mut text: Vec<char> = plain.chars().collect();

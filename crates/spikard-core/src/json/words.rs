@@ -70,6 +70,32 @@ pub fn escape_mask(word: u64) -> u64 {
     below_space | has_zero(word ^ (ONES * u64::from(b'"'))) | has_zero(word ^ (ONES * u64::from(b'\\')))
 }
 
+/// Stores the first `n` (below eight) bytes of `word` at `out` and no other byte: two
+/// overlapping stores at most, no load, no `memcpy` call.
+///
+/// # Safety
+/// `out` must be valid for writing `n` bytes.
+#[inline(always)]
+pub unsafe fn store_head(out: *mut u8, word: u64, n: usize) {
+    debug_assert!(n < 8);
+    // SAFETY: each store lies within the first `n` bytes at `out`.
+    unsafe {
+        if n >= 4 {
+            out.cast::<u32>().write_unaligned(word as u32);
+            out.add(n - 4)
+                .cast::<u32>()
+                .write_unaligned((word >> (8 * (n - 4))) as u32);
+        } else if n >= 2 {
+            out.cast::<u16>().write_unaligned(word as u16);
+            out.add(n - 2)
+                .cast::<u16>()
+                .write_unaligned((word >> (8 * (n - 2))) as u16);
+        } else if n == 1 {
+            *out = word as u8;
+        }
+    }
+}
+
 /// Whether all eight bytes of `word` are ASCII.
 #[inline(always)]
 pub fn is_ascii_word(word: u64) -> bool {
@@ -138,6 +164,19 @@ mod tests {
                     assert_eq!(same_bytes(a, &c), a == c.as_slice());
                 }
             }
+        }
+    }
+
+    #[test]
+    fn store_head_writes_exactly_n_bytes() {
+        let w = u64::from_le_bytes(*b"ABCDEFGH");
+        for n in 0..8 {
+            let mut out = [b'.'; 10];
+            // SAFETY: `out` has room for `n` bytes at offset 1.
+            unsafe { store_head(out.as_mut_ptr().add(1), w, n) };
+            let mut want = [b'.'; 10];
+            want[1..1 + n].copy_from_slice(&b"ABCDEFGH"[..n]);
+            assert_eq!(out, want, "n = {n}");
         }
     }
 
