@@ -3,7 +3,9 @@
 
 mod document;
 mod encode;
+mod float;
 mod parse;
+mod powers_of_five;
 mod words;
 
 pub(crate) use document::node_to_value;

@@ -14,6 +14,7 @@
 use simd_json::StaticNode;
 use simd_json::tape::Node;
 
+use super::float::decimal_to_f64;
 use super::words::{escape_mask, is_ascii_word, store_head, word};
 
 /// Nesting at which this parser hands over (simd-json enforces the real limit).
@@ -428,27 +429,20 @@ impl Parser {
                 float = true;
             }
             if float {
-                // Clinger's fast path: an integer below 2**53 and a power of ten up to
-                // 10**22 are both exact doubles, so one multiplication or division rounds
-                // correctly. Everything else goes to the standard library's parser.
-                const POWERS: [f64; 23] = [
-                    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17,
-                    1e18, 1e19, 1e20, 1e21, 1e22,
-                ];
-                let f = if sig <= 19 && value <= 1 << 53 && scale.abs() <= 22 {
-                    let m = value as f64;
-                    let f = if scale < 0 {
-                        m / POWERS[(-scale) as usize]
-                    } else {
-                        m * POWERS[scale as usize]
-                    };
-                    if negative { -f } else { f }
-                } else {
-                    let text = std::str::from_utf8_unchecked(std::slice::from_raw_parts(
-                        self.buf.add(start),
-                        self.pos - start,
-                    ));
-                    text.parse().ok()?
+                // Up to 19 digits are exact in `value`: converted from it directly (the
+                // standard library's parser for the rare case that cannot decide, and
+                // for longer numbers).
+                let exact = if sig <= 19 { decimal_to_f64(value, scale) } else { None };
+                let f = match exact {
+                    Some(f) if negative => -f,
+                    Some(f) => f,
+                    None => {
+                        let text = std::str::from_utf8_unchecked(std::slice::from_raw_parts(
+                            self.buf.add(start),
+                            self.pos - start,
+                        ));
+                        text.parse().ok()?
+                    }
                 };
                 return f.is_finite().then_some(StaticNode::F64(f));
             }
