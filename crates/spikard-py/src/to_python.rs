@@ -148,6 +148,9 @@ struct KeyCache {
 #[derive(Default)]
 struct KeySlot {
     head: u64,
+    /// The key's length in bytes: with `head`, all a lookup of a key of up to eight bytes
+    /// compares, so a hit does not wait on reading the cached string.
+    len: usize,
     key: Option<Py<PyString>>,
 }
 
@@ -168,13 +171,13 @@ impl Keys<'_> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn get<'py>(&mut self, py: Python<'py>, key: &str) -> PyResult<Bound<'py, PyAny>> {
         const K: u64 = 0x9E37_79B9_7F4A_7C15;
         let bytes = key.as_bytes();
         let n = bytes.len();
         if n == 0 || n > KEY_MAX_LEN {
-            return new_str(py, key);
+            return uncached_key(py, key);
         }
         let head = match self.doc.head_word(key) {
             Some(head) => head,
@@ -182,7 +185,7 @@ impl Keys<'_> {
             None => KnownKey::head(bytes) & (u64::MAX >> (64 - 8 * n.min(8))),
         };
         if !is_ascii_word(head) || (n > 8 && !key.is_ascii()) {
-            return new_str(py, key);
+            return uncached_key(py, key);
         }
         // Multiplicative hashing, mixed once more (high bits into low, multiplied again:
         // a single product lets keys that differ in a few low bytes collide); the slot
@@ -192,28 +195,44 @@ impl Keys<'_> {
             hash = (hash ^ chunk.iter().fold(0, |w, &b| w << 8 | u64::from(b))).wrapping_mul(K);
         }
         hash = (hash ^ hash >> 32).wrapping_mul(K);
-        let cache = &mut self.cache;
-        if cache.slots.is_empty() {
-            cache.slots.resize_with(KEY_SLOTS, KeySlot::default);
-        }
-        let slot = &mut cache.slots[(hash >> (64 - KEY_SLOTS.trailing_zeros())) as usize];
-        if slot.head == head
+        let index = (hash >> (64 - KEY_SLOTS.trailing_zeros())) as usize;
+        if let Some(slot) = self.cache.slots.get(index)
+            && slot.head == head
+            && slot.len == n
             && let Some(cached) = &slot.key
+            && (n <= 8 || same_bytes(&ascii_bytes(cached.bind(py))[8..], &bytes[8..]))
         {
-            let text = ascii_bytes(cached.bind(py));
-            if text.len() == n && (n <= 8 || same_bytes(&text[8..], &bytes[8..])) {
-                return Ok(cached.bind(py).clone().into_any());
-            }
+            return Ok(cached.bind(py).clone().into_any());
+        }
+        self.cache.fill(py, index, head, key)
+    }
+}
+
+impl KeyCache {
+    /// A key missed in the cache: made, hashed and kept in slot `index`.
+    #[cold]
+    #[inline(never)]
+    fn fill<'py>(&mut self, py: Python<'py>, index: usize, head: u64, key: &str) -> PyResult<Bound<'py, PyAny>> {
+        if self.slots.is_empty() {
+            self.slots.resize_with(KEY_SLOTS, KeySlot::default);
         }
         let fresh = new_str(py, key)?;
         // Hash it now, once: every dict it is inserted into reuses the cached hash.
         fresh.hash()?;
-        *slot = KeySlot {
+        self.slots[index] = KeySlot {
             head,
+            len: key.len(),
             key: Some(fresh.cast::<PyString>()?.clone().unbind()),
         };
         Ok(fresh)
     }
+}
+
+/// A key the cache does not keep (empty, long or not ASCII).
+#[cold]
+#[inline(never)]
+fn uncached_key<'py>(py: Python<'py>, key: &str) -> PyResult<Bound<'py, PyAny>> {
+    new_str(py, key)
 }
 
 /// The text of a compact ASCII string (every string the key cache holds).
