@@ -42,8 +42,8 @@ struct Open {
 pub(super) unsafe fn parse(buf: *mut u8, len: usize, tape: &mut Vec<Node<'static>>, stack: &mut Stack) -> Option<()> {
     tape.clear();
     // Every node but the first follows a byte of its own (`[`, `{`, `,` or `:`) and
-    // starts with another, so a prefix of `len` bytes holds at most (len + 1) / 2 nodes.
-    tape.reserve((len + 1) / 2 + 1);
+    // starts with another, so a prefix of `len` bytes holds at most ceil(len / 2) nodes.
+    tape.reserve(len.div_ceil(2) + 1);
     let stack = &mut stack.0;
     stack.clear();
     let mut p = Parser { buf, len, pos: 0 };
