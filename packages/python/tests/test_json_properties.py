@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import json
+import math
+import random
+import struct
 from typing import Annotated, Any
 
 import pytest
@@ -179,3 +182,26 @@ def test_loads_documents_the_fast_parser_hands_over() -> None:
         b'["a\\u0000b", -0, {"ab": "cd"}, "abcdefgh", "abcdefghi"]',
     ]:
         assert _spikard.loads(text) == json.loads(text)
+
+
+def test_loads_floats_like_json() -> None:
+    """Floats are converted from the digits the parser read (exact fast path, then
+    Eisel-Lemire): the digits Python's `repr` writes, halfway cases, subnormals, the
+    extremes, and more digits than a 64-bit integer holds all read as `json.loads` reads
+    them (same bits, sign of zero included)."""
+    rng = random.Random(7)
+    values = [rng.random() for _ in range(2000)] + [rng.uniform(-1e300, 1e300) for _ in range(500)]
+    values += [math.ldexp(rng.random(), rng.randrange(-1074, 1000)) for _ in range(2000)]
+    texts = [repr(v) for v in values]
+    texts += ["9007199254740993", "9007199254740993.0", "9007199254740993e0", "2.2250738585072011e-308"]
+    texts += ["4.9406564584124654e-324", "2.4703282292062327e-324", "2.4703282292062328e-324", "1e-400"]
+    texts += ["1.7976931348623157e308", "1.7976931348623158e308", "0.1", "0.30000000000000004"]
+    texts += ["-0.0", "0.0e5", "1e23", "8.98846567431158e307", "123456789012345678901234567890.5"]
+    texts += ["0.000000000000000000000000000001", "1.00000000000000011102230246251565404236316680908203125"]
+    text = ("[" + ",".join(texts) + "]").encode()
+    got, want = _spikard.loads(text), json.loads(text)
+    assert [struct.pack("<d", g) for g in got] == [struct.pack("<d", w) for w in want]
+    # Past the largest double: malformed JSON (a 400 on the server), never infinity.
+    for bad in [b"[1e400]", b"[-1.8e308]"]:
+        with pytest.raises(RequestError, match="InvalidNumber"):
+            _spikard.loads(bad)
