@@ -41,9 +41,12 @@ struct Open {
 /// as long as the tape's strings are used; nothing else may access it meanwhile.
 pub(super) unsafe fn parse(buf: *mut u8, len: usize, tape: &mut Vec<Node<'static>>, stack: &mut Stack) -> Option<()> {
     tape.clear();
-    // Every node but the first follows a byte of its own (`[`, `{`, `,` or `:`) and
-    // starts with another, so a prefix of `len` bytes holds at most ceil(len / 2) nodes.
-    tape.reserve(len.div_ceil(2) + 1);
+    // Room for every node: a closed container spans two bytes of its own, and every other
+    // node but a container's first item follows a separator (`,` or `:`) besides its own
+    // first byte, so a document holds at most ceil(len / 2) + 1 nodes; a prefix that
+    // stops with containers still open (rejected input) is short one closing byte for
+    // each, at most `MAX_NESTING` of them.
+    tape.reserve((len + len.min(MAX_NESTING)).div_ceil(2) + 1);
     let stack = &mut stack.0;
     stack.clear();
     let mut p = Parser { buf, len, pos: 0 };
@@ -149,21 +152,28 @@ const ESCAPED: [u8; 256] = {
 /// Not a character a one-letter escape stands for (they are all ASCII).
 const ESCAPED_UNICODE: u8 = 0xff;
 
-/// Appends `node` to `tape` without a capacity check: `parse` reserved room for every node
-/// a document of its length can hold.
-///
-/// # Safety
-/// `tape` must have spare capacity.
+/// Appends `node` to `tape`. `parse` reserves room for every node a document of its length
+/// can hold, so the capacity check is never taken (and is kept out of line: no growth code
+/// in the parser's loop); it stays for safety.
 #[inline(always)]
-unsafe fn put(tape: &mut Vec<Node<'static>>, node: Node<'static>) {
+fn put(tape: &mut Vec<Node<'static>>, node: Node<'static>) {
+    if tape.len() == tape.capacity() {
+        grow(tape);
+    }
     let len = tape.len();
-    debug_assert!(len < tape.capacity());
-    // SAFETY: per the contract, slot `len` is allocated; writing it and counting it in
+    // SAFETY: slot `len` is allocated (checked above); writing it and counting it in
     // leaves the vector valid.
     unsafe {
         tape.as_mut_ptr().add(len).write(node);
         tape.set_len(len + 1);
     }
+}
+
+#[cold]
+#[inline(never)]
+fn grow(tape: &mut Vec<Node<'static>>) {
+    debug_assert!(false, "the tape's reserved room was too small");
+    tape.reserve(tape.len().max(16));
 }
 
 fn closer(object: bool) -> u8 {
@@ -646,6 +656,24 @@ mod tests {
                 let tape = fast(text.as_bytes()).unwrap_or_else(|| panic!("handed over {text}"));
                 assert!(tape.len() <= text.len().div_ceil(2) + 1, "{text}");
                 assert_eq!(simd(text.as_bytes()), Some(tape), "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn unclosed_and_truncated_documents_fit_the_reserved_tape() {
+        // Containers left open are each a node short of their closing byte: input that is
+        // rejected only at its end must still fit (`grow` asserts in debug builds).
+        for depth in 1..=super::MAX_NESTING + 1 {
+            for open in ["[", "{\"\":", "[1,", "[[]"] {
+                assert!(fast(open.repeat(depth).as_bytes()).is_none());
+            }
+        }
+        // Every prefix of dense and of typical documents.
+        let dense = format!("[{}]", vec!["[1,{\"a\":[]},\"\",[[0]]]"; 20].join(","));
+        for text in [dense.as_str(), r#"{"a":[1,2,{"b":null}],"c":"d\n","e":-1.5e3}"#] {
+            for end in 0..=text.len() {
+                let _ = fast(&text.as_bytes()[..end]);
             }
         }
     }
