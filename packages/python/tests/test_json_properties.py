@@ -205,3 +205,13 @@ def test_loads_floats_like_json() -> None:
     for bad in [b"[1e400]", b"[-1.8e308]"]:
         with pytest.raises(RequestError, match="InvalidNumber"):
             _spikard.loads(bad)
+
+
+def test_loads_refuses_documents_left_open() -> None:
+    """Input that ends with containers still open (at any depth, past the nesting limit
+    too) is malformed JSON, and decoding carries on normally after it."""
+    for depth in [1, 2, 5, 100, 509, 510, 511, 600]:
+        for opener in [b"[", b'{"":', b"[1,"]:
+            with pytest.raises(RequestError):
+                _spikard.loads(opener * depth)
+    assert _spikard.loads(b"[[1]]") == [[1]]
