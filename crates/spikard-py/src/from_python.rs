@@ -18,7 +18,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{
     PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PySet, PyString, PyTuple, PyType,
 };
-use spikard_core::json::{write_f64, write_i64, write_str};
+use spikard_core::json::{write_f64_then, write_i64, write_i64_then, write_str, write_str_then};
 use spikard_core::{Response, full};
 
 use crate::layout;
@@ -158,16 +158,23 @@ fn header_value(value: &str) -> PyResult<HeaderValue> {
 
 fn write_value(py: Python<'_>, out: &mut Vec<u8>, value: &Bound<'_, PyAny>, depth: usize) -> PyResult<()> {
     // SAFETY: `value` is a live object and `py` proves the GIL is held.
-    unsafe { write_object(py, out, value.as_ptr(), depth) }
+    unsafe { write_object(py, out, value.as_ptr(), depth, None) }
 }
 
 /// The hot path: exact type checks on the type pointer, scalars first (the bulk of any
-/// document), each written straight from the C API.
+/// document), each written straight from the C API and followed by `then` (the separator
+/// after a container's item, when given) under the same capacity check.
 ///
 /// # Safety
 /// `obj` must be a live object (it may be borrowed from a container) and the GIL held.
 #[inline(always)]
-unsafe fn write_object(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObject, depth: usize) -> PyResult<()> {
+unsafe fn write_object(
+    py: Python<'_>,
+    out: &mut Vec<u8>,
+    obj: *mut ffi::PyObject,
+    depth: usize,
+    then: Option<u8>,
+) -> PyResult<()> {
     use std::ptr::addr_of_mut;
     // SAFETY (whole block): `obj` is live and the GIL held (the caller's contract); each
     // accessor is used only on an object whose exact type was just checked. Scalars are
@@ -175,19 +182,23 @@ unsafe fn write_object(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObjec
     unsafe {
         let ty = ffi::Py_TYPE(obj);
         if ty == addr_of_mut!(ffi::PyUnicode_Type) {
-            write_unicode(py, out, obj)
+            write_unicode(py, out, obj, then)
         } else if ty == addr_of_mut!(ffi::PyLong_Type) {
-            write_long(py, out, obj)
+            write_long(py, out, obj, then)
         } else if ty == addr_of_mut!(ffi::PyFloat_Type) {
-            write_float(out, ffi::PyFloat_AS_DOUBLE(obj))
+            write_float(out, ffi::PyFloat_AS_DOUBLE(obj), then)
         } else if ty == addr_of_mut!(ffi::PyBool_Type) {
-            out.extend_from_slice(if obj == ffi::Py_True() { b"true" } else { b"false" });
+            write_literal(out, if obj == ffi::Py_True() { b"true," } else { b"false," }, then);
             Ok(())
         } else if obj == ffi::Py_None() {
-            out.extend_from_slice(b"null");
+            write_literal(out, b"null,", then);
             Ok(())
         } else {
-            write_nested(py, out, obj, depth)
+            write_nested(py, out, obj, depth)?;
+            if let Some(then) = then {
+                out.push(then);
+            }
+            Ok(())
         }
     }
 }
@@ -215,8 +226,7 @@ unsafe fn write_nested(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObjec
             out.push(b'[');
             let mut i = 0;
             while i < ffi::PyList_GET_SIZE(obj) {
-                write_object(py, out, ffi::PyList_GET_ITEM(obj, i), depth + 1)?;
-                out.push(b',');
+                write_object(py, out, ffi::PyList_GET_ITEM(obj, i), depth + 1, Some(b','))?;
                 i += 1;
             }
             close(out, b'[', b']');
@@ -224,6 +234,21 @@ unsafe fn write_nested(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObjec
         } else {
             slow_path(py, out, &held, depth + 1)
         }
+    }
+}
+
+/// Appends a literal given with a comma after it (`b"null,"`), followed by `then`: the
+/// common case, a comma, is one copy.
+#[inline(always)]
+fn write_literal(out: &mut Vec<u8>, with_comma: &[u8], then: Option<u8>) {
+    let text = &with_comma[..with_comma.len() - 1];
+    match then {
+        Some(b',') => out.extend_from_slice(with_comma),
+        Some(other) => {
+            out.extend_from_slice(text);
+            out.push(other);
+        }
+        None => out.extend_from_slice(text),
     }
 }
 
@@ -245,15 +270,21 @@ fn close(out: &mut Vec<u8>, open: u8, end: u8) {
 /// # Safety
 /// `obj` must be a live `int` (or subclass) instance and the GIL held.
 #[inline(always)]
-unsafe fn write_long(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObject) -> PyResult<()> {
+unsafe fn write_long(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObject, then: Option<u8>) -> PyResult<()> {
     // SAFETY: per the contract.
     match unsafe { layout::small_int(obj) } {
         Some(n) => {
-            write_i64(out, n);
+            write_i64_then(out, n, then);
             Ok(())
         }
         // SAFETY: per the contract.
-        None => unsafe { write_big_long(py, out, obj) },
+        None => {
+            unsafe { write_big_long(py, out, obj) }?;
+            if let Some(then) = then {
+                out.push(then);
+            }
+            Ok(())
+        }
     }
 }
 
@@ -287,7 +318,7 @@ unsafe fn write_big_long(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObj
 /// # Safety
 /// `obj` must be a live exact `str` and the GIL held.
 #[inline(always)]
-unsafe fn write_unicode(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObject) -> PyResult<()> {
+unsafe fn write_unicode(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObject, then: Option<u8>) -> PyResult<()> {
     // SAFETY: per the contract; compact ASCII data is `len` bytes at PyUnicode_DATA, alive
     // as long as the string (as is a cached UTF-8 copy).
     let text = unsafe {
@@ -302,7 +333,7 @@ unsafe fn write_unicode(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObje
         }
     };
     // SAFETY: both branches yield UTF-8 (ASCII, or CPython's UTF-8 encoding).
-    write_str(out, unsafe { std::str::from_utf8_unchecked(text) });
+    write_str_then(out, unsafe { std::str::from_utf8_unchecked(text) }, then);
     Ok(())
 }
 
@@ -360,13 +391,12 @@ unsafe fn write_dict_entries(
             }
             index += 1;
             if ffi::Py_TYPE(key) == std::ptr::addr_of_mut!(ffi::PyUnicode_Type) {
-                write_unicode(py, out, key)?;
+                write_unicode(py, out, key, Some(b':'))?;
             } else {
                 write_key(out, &Bound::from_borrowed_ptr(py, key))?;
+                out.push(b':');
             }
-            out.push(b':');
-            write_object(py, out, value, depth)?;
-            out.push(b',');
+            write_object(py, out, value, depth, Some(b','))?;
         }
     }
     close(out, b'{', b'}');
@@ -376,12 +406,12 @@ unsafe fn write_dict_entries(
 /// An `int` of any subclass (the slow path's), as [`write_long`] writes exact ones.
 fn write_int(out: &mut Vec<u8>, int: &Bound<'_, PyInt>) -> PyResult<()> {
     // SAFETY: `int` is a live int instance and holding a `Bound` proves the GIL is held.
-    unsafe { write_long(int.py(), out, int.as_ptr()) }
+    unsafe { write_long(int.py(), out, int.as_ptr(), None) }
 }
 
 #[inline]
-fn write_float(out: &mut Vec<u8>, f: f64) -> PyResult<()> {
-    if write_f64(out, f) {
+fn write_float(out: &mut Vec<u8>, f: f64, then: Option<u8>) -> PyResult<()> {
+    if write_f64_then(out, f, then) {
         Ok(())
     } else {
         Err(PyValueError::new_err(
@@ -418,7 +448,7 @@ fn write_key(out: &mut Vec<u8>, key: &Bound<'_, PyAny>) -> PyResult<()> {
         if let Ok(int) = key.cast::<PyInt>() {
             write_int(&mut text, int)?;
         } else {
-            write_float(&mut text, key.extract()?)?;
+            write_float(&mut text, key.extract()?, None)?;
         }
         write_str(out, std::str::from_utf8(&text).expect("numbers are ASCII"));
     } else {
@@ -465,7 +495,7 @@ fn slow_path(py: Python<'_>, out: &mut Vec<u8>, value: &Bound<'_, PyAny>, depth:
     } else if let Ok(int) = value.cast::<PyInt>() {
         write_int(out, int)?;
     } else if let Ok(f) = value.cast::<PyFloat>() {
-        write_float(out, f.value())?;
+        write_float(out, f.value(), None)?;
     } else if let Ok(dict) = value.cast::<PyDict>() {
         write_dict(py, out, dict, depth)?;
     } else if let Ok(list) = value.cast::<PyList>() {

@@ -14,29 +14,60 @@ use super::words::{escape_mask, next_word};
 /// word that holds a byte to escape is written byte by byte.
 #[inline(always)]
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
+    write_str_then(out, s, None);
+}
+
+/// [`write_str`] followed by `then` (a separator, when given) under the same capacity
+/// check: in a container's loop, one check per item instead of two.
+#[inline(always)]
+pub fn write_str_then(out: &mut Vec<u8>, s: &str, then: Option<u8>) {
     let bytes = s.as_bytes();
     let n = bytes.len();
     // Most keys and many values fit in one word: quote, one word store, quote.
     if n <= 8 {
         let word = if n == 0 { SPACES } else { next_word(bytes, 0).0 };
         if escape_mask(word) == 0 {
-            out.reserve(8 + 2);
-            // SAFETY: 10 bytes of spare capacity hold the quote, the word (of which `n`
-            // bytes are text) and, at `1 + n <= 9`, the closing quote.
+            out.reserve(8 + 3);
+            // SAFETY: 11 bytes of spare capacity hold the quote, the word (of which `n`
+            // bytes are text) and, at `1 + n <= 9`, the closing quote and `then`.
             unsafe {
                 let dst = out.as_mut_ptr().add(out.len());
                 *dst = b'"';
                 dst.add(1).cast::<u64>().write_unaligned(word);
                 *dst.add(1 + n) = b'"';
-                out.set_len(out.len() + n + 2);
+                let mut len = n + 2;
+                if let Some(then) = then {
+                    *dst.add(len) = then;
+                    len += 1;
+                }
+                out.set_len(out.len() + len);
             }
             return;
         }
     }
     write_str_words(out, bytes);
+    if let Some(then) = then {
+        // SAFETY: `write_str_words` leaves at least 8 bytes of spare capacity.
+        unsafe { push_reserved(out, then) };
+    }
 }
 
-/// [`write_str`] for text longer than a word or holding a byte to escape.
+/// Appends `byte` without a capacity check.
+///
+/// # Safety
+/// `out` must have spare capacity.
+#[inline(always)]
+unsafe fn push_reserved(out: &mut Vec<u8>, byte: u8) {
+    debug_assert!(out.len() < out.capacity());
+    // SAFETY: per the contract.
+    unsafe {
+        *out.as_mut_ptr().add(out.len()) = byte;
+        out.set_len(out.len() + 1);
+    }
+}
+
+/// [`write_str`] for text longer than a word or holding a byte to escape. Leaves at least
+/// eight bytes of spare capacity.
 #[inline(never)]
 fn write_str_words(out: &mut Vec<u8>, bytes: &[u8]) {
     let n = bytes.len();
@@ -121,14 +152,24 @@ impl Escape {
 
 #[inline]
 pub fn write_i64(out: &mut Vec<u8>, n: i64) {
-    out.reserve(20);
-    // SAFETY: 20 bytes of spare capacity hold a sign and up to 19 digits (|i64::MIN| has
-    // 19); `set_len` counts exactly the bytes written.
+    write_i64_then(out, n, None);
+}
+
+/// [`write_i64`] followed by `then`, as [`write_str_then`].
+#[inline(always)]
+pub fn write_i64_then(out: &mut Vec<u8>, n: i64, then: Option<u8>) {
+    out.reserve(21);
+    // SAFETY: 21 bytes of spare capacity hold a sign, up to 19 digits (|i64::MIN| has 19)
+    // and `then`; `set_len` counts exactly the bytes written.
     unsafe {
         let dst = out.as_mut_ptr().add(out.len());
         let sign = usize::from(n < 0);
         *dst = b'-';
-        let len = sign + write_digits(dst.add(sign), n.unsigned_abs());
+        let mut len = sign + write_digits(dst.add(sign), n.unsigned_abs());
+        if let Some(then) = then {
+            *dst.add(len) = then;
+            len += 1;
+        }
         out.set_len(out.len() + len);
     }
 }
@@ -181,10 +222,17 @@ unsafe fn write_digits(dst: *mut u8, mut v: u64) -> usize {
 /// Returns false (writing nothing) for NaN and infinities, which JSON cannot carry.
 #[must_use]
 pub fn write_f64(out: &mut Vec<u8>, f: f64) -> bool {
+    write_f64_then(out, f, None)
+}
+
+/// [`write_f64`] followed by `then`, as [`write_str_then`].
+#[must_use]
+#[inline]
+pub fn write_f64_then(out: &mut Vec<u8>, f: f64, then: Option<u8>) -> bool {
     if !f.is_finite() {
         return false;
     }
-    out.reserve(std::mem::size_of::<zmij::Buffer>());
+    out.reserve(std::mem::size_of::<zmij::Buffer>() + 1);
     // SAFETY: `zmij::Buffer` is an array of `MaybeUninit<u8>` (alignment 1), so the spare
     // capacity just reserved is a valid place for one. The digits zmij returns lie within
     // it, and are moved to its start if they are not there already, before `set_len`
@@ -199,6 +247,10 @@ pub fn write_f64(out: &mut Vec<u8>, f: f64) -> bool {
             std::ptr::copy(at, spare, n);
         }
         out.set_len(out.len() + n);
+        if let Some(then) = then {
+            // The buffer's size is at least the longest number it writes.
+            push_reserved(out, then);
+        }
     }
     true
 }
@@ -304,6 +356,35 @@ mod tests {
                     assert_eq!(serde_json::from_str::<String>(&s(&text)).unwrap(), text);
                 }
             }
+        }
+    }
+
+    /// A value followed by its separator is the value, then the separator, for every
+    /// string length and escape position, ints of every length and floats.
+    #[test]
+    fn separators_follow_values_exactly() {
+        let then = |write: &dyn Fn(&mut Vec<u8>, Option<u8>)| {
+            let (mut with, mut without) = (b"[".to_vec(), b"[".to_vec());
+            write(&mut with, Some(b':'));
+            write(&mut without, None);
+            without.push(b':');
+            assert_eq!(with, without);
+        };
+        for len in 0..40 {
+            let plain: String = "abcdéfgh✓".chars().cycle().take(len).collect();
+            then(&|out, sep| write_str_then(out, &plain, sep));
+            for at in 0..len {
+                let mut text: Vec<char> = plain.chars().collect();
+                text[at] = '"';
+                let text: String = text.into_iter().collect();
+                then(&|out, sep| write_str_then(out, &text, sep));
+            }
+        }
+        for n in [0, 7, -42, 1 << 40, i64::MIN, i64::MAX] {
+            then(&|out, sep| write_i64_then(out, n, sep));
+        }
+        for f in [0.0, -1.5, 1e300, 5e-324, f64::MAX, 0.1 + 0.2] {
+            then(&|out, sep| assert!(write_f64_then(out, f, sep)));
         }
     }
 

@@ -10,7 +10,9 @@ mod words;
 
 pub(crate) use document::node_to_value;
 pub use document::{JsonDocument, JsonError, MAX_DEPTH};
-pub use encode::{write_f64, write_i64, write_nodes, write_str, write_u64};
+pub use encode::{
+    write_f64, write_f64_then, write_i64, write_i64_then, write_nodes, write_str, write_str_then, write_u64,
+};
 pub use simd_json::StaticNode;
 pub use simd_json::tape::Node;
 pub use words::{KnownKey, is_ascii_word, same_bytes, word};
