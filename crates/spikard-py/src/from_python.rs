@@ -195,9 +195,7 @@ unsafe fn write_object(
             Ok(())
         } else {
             write_nested(py, out, obj, depth)?;
-            if let Some(then) = then {
-                out.push(then);
-            }
+            push_then(out, then);
             Ok(())
         }
     }
@@ -241,14 +239,19 @@ unsafe fn write_nested(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObjec
 /// common case, a comma, is one copy.
 #[inline(always)]
 fn write_literal(out: &mut Vec<u8>, with_comma: &[u8], then: Option<u8>) {
-    let text = &with_comma[..with_comma.len() - 1];
-    match then {
-        Some(b',') => out.extend_from_slice(with_comma),
-        Some(other) => {
-            out.extend_from_slice(text);
-            out.push(other);
-        }
-        None => out.extend_from_slice(text),
+    if then == Some(b',') {
+        out.extend_from_slice(with_comma);
+    } else {
+        out.extend_from_slice(&with_comma[..with_comma.len() - 1]);
+        push_then(out, then);
+    }
+}
+
+/// Appends the separator `then`, when given.
+#[inline(always)]
+fn push_then(out: &mut Vec<u8>, then: Option<u8>) {
+    if let Some(byte) = then {
+        out.push(byte);
     }
 }
 
@@ -280,9 +283,7 @@ unsafe fn write_long(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObject,
         // SAFETY: per the contract.
         None => {
             unsafe { write_big_long(py, out, obj) }?;
-            if let Some(then) = then {
-                out.push(then);
-            }
+            push_then(out, then);
             Ok(())
         }
     }

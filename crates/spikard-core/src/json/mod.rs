@@ -16,3 +16,14 @@ pub use encode::{
 pub use simd_json::StaticNode;
 pub use simd_json::tape::Node;
 pub use words::{KnownKey, is_ascii_word, same_bytes, word};
+
+/// A small deterministic random source for tests (xorshift64), so failures reproduce.
+#[cfg(test)]
+fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    }
+}

@@ -41,12 +41,13 @@ struct Open {
 /// as long as the tape's strings are used; nothing else may access it meanwhile.
 pub(super) unsafe fn parse(buf: *mut u8, len: usize, tape: &mut Vec<Node<'static>>, stack: &mut Stack) -> Option<()> {
     tape.clear();
-    // Room for every node: a closed container spans two bytes of its own, and every other
-    // node but a container's first item follows a separator (`,` or `:`) besides its own
-    // first byte, so a document holds at most ceil(len / 2) + 1 nodes; a prefix that
-    // stops with containers still open (rejected input) is short one closing byte for
-    // each, at most `MAX_NESTING` of them.
-    tape.reserve((len + len.min(MAX_NESTING)).div_ceil(2) + 1);
+    // Room for every node, so `put` never grows the tape: a closed container spans two
+    // bytes of its own, and every other node but a container's first item follows a
+    // separator (`,` or `:`) besides its own first byte, so a document holds at most
+    // ceil(len / 2) + 1 nodes. Capped, so a huge body does not reserve a huge tape up front
+    // (it grows as it goes), and input left with containers open may need more (rejected
+    // input: it grows then too).
+    tape.reserve((len.div_ceil(2) + 1).min(RESERVE_MAX));
     let stack = &mut stack.0;
     stack.clear();
     let mut p = Parser { buf, len, pos: 0 };
@@ -152,9 +153,12 @@ const ESCAPED: [u8; 256] = {
 /// Not a character a one-letter escape stands for (they are all ASCII).
 const ESCAPED_UNICODE: u8 = 0xff;
 
-/// Appends `node` to `tape`. `parse` reserves room for every node a document of its length
-/// can hold, so the capacity check is never taken (and is kept out of line: no growth code
-/// in the parser's loop); it stays for safety.
+/// Nodes `parse` reserves at most up front (24 MB of tape).
+const RESERVE_MAX: usize = 1 << 20;
+
+/// Appends `node` to `tape`. `parse` reserves room for every node of any document but a
+/// huge one, so the capacity check is almost never taken; growth is kept out of line (no
+/// growth code in the parser's loop).
 #[inline(always)]
 fn put(tape: &mut Vec<Node<'static>>, node: Node<'static>) {
     if tape.len() == tape.capacity() {
@@ -172,7 +176,6 @@ fn put(tape: &mut Vec<Node<'static>>, node: Node<'static>) {
 #[cold]
 #[inline(never)]
 fn grow(tape: &mut Vec<Node<'static>>) {
-    debug_assert!(false, "the tape's reserved room was too small");
     tape.reserve(tape.len().max(16));
 }
 
@@ -507,6 +510,7 @@ const _: () = assert!(simd_json::INPUT_PADDING >= 8);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json::xorshift;
 
     /// This parser's tape for `text`, or `None` where it hands over.
     fn fast(text: &[u8]) -> Option<Vec<Node<'static>>> {
@@ -521,16 +525,6 @@ mod tests {
     fn simd(text: &[u8]) -> Option<Vec<Node<'static>>> {
         let buf: &'static mut [u8] = Box::leak(text.to_vec().into_boxed_slice());
         simd_json::to_tape(buf).ok().map(|tape| tape.0)
-    }
-
-    /// A small deterministic random source (xorshift64), so failures reproduce.
-    fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
-        move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        }
     }
 
     /// What must always hold: a document this parser takes is one simd-json takes, with the
@@ -631,12 +625,10 @@ mod tests {
         assert!(fast(deep.as_bytes()).is_none());
     }
 
-    /// Strings of every length around the word size with each kind of escape at each
-    /// position (and two in a row): unescaped in place exactly as simd-json unescapes them.
     #[test]
     fn the_densest_documents_fit_the_reserved_tape() {
-        // One node per two bytes is the most any document has (`put` asserts the room in
-        // debug builds, where tests run); each of these is at that bound or near it.
+        // One node per two bytes is the most any document has (what `parse` reserves);
+        // each of these is at that bound or near it.
         for n in [1, 2, 3, 10, 100] {
             let items = |item: &str| vec![item; n].join(",");
             for text in [
@@ -661,9 +653,9 @@ mod tests {
     }
 
     #[test]
-    fn unclosed_and_truncated_documents_fit_the_reserved_tape() {
-        // Containers left open are each a node short of their closing byte: input that is
-        // rejected only at its end must still fit (`grow` asserts in debug builds).
+    fn unclosed_and_truncated_documents_are_handed_over() {
+        // Containers left open are each a node past the reserved bound (their closing byte
+        // is missing): input rejected only at its end grows the tape, then hands over.
         for depth in 1..=super::MAX_NESTING + 1 {
             for open in ["[", "{\"\":", "[1,", "[[]"] {
                 assert!(fast(open.repeat(depth).as_bytes()).is_none());
@@ -673,11 +665,14 @@ mod tests {
         let dense = format!("[{}]", vec!["[1,{\"a\":[]},\"\",[[0]]]"; 20].join(","));
         for text in [dense.as_str(), r#"{"a":[1,2,{"b":null}],"c":"d\n","e":-1.5e3}"#] {
             for end in 0..=text.len() {
-                let _ = fast(&text.as_bytes()[..end]);
+                let prefix = &text.as_bytes()[..end];
+                assert_eq!(fast(prefix).is_some(), simd(prefix).is_some(), "{end}");
             }
         }
     }
 
+    /// Strings of every length around the word size with each kind of escape at each
+    /// position (and two in a row): unescaped in place exactly as simd-json unescapes them.
     #[test]
     fn strings_of_every_length_and_escape_position() {
         for (len, alphabet) in (0..40).flat_map(|len| [(len, "abcdefgh"), (len, "abcdéfgh✓")]) {
