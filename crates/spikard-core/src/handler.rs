@@ -39,6 +39,34 @@ where
     }
 }
 
+/// Headers that frame a message on the connection (RFC 9110 §7.6.1 and §8.6, RFC 9112 §6).
+/// The server alone sets them: a handler's would desync keep-alive clients, so the Python
+/// `Response` and `HTTPException` refuse them and the server drops any that reach it.
+pub const FRAMING_HEADERS: [&str; 8] = [
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "upgrade",
+    "te",
+    "trailer",
+    "proxy-connection",
+];
+
+/// Whether `name` is one of [`FRAMING_HEADERS`] (any case).
+pub fn is_framing_header(name: &str) -> bool {
+    FRAMING_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name))
+}
+
+/// Removes every framing header a handler set, logging each: the server frames the body.
+pub fn strip_framing_headers(headers: &mut http::HeaderMap) {
+    for name in FRAMING_HEADERS {
+        if headers.remove(name).is_some() {
+            log::warn!("dropped the {name} header a handler set: the server frames responses");
+        }
+    }
+}
+
 /// A body holding `bytes`.
 pub fn full(bytes: impl Into<Bytes>) -> Body {
     Full::new(bytes.into())

@@ -32,7 +32,10 @@ pub mod schema;
 pub mod server;
 pub mod validate;
 
-pub use handler::{Body, Handler, HandlerFuture, HandlerResult, Response, full, json_response, response};
+pub use handler::{
+    Body, FRAMING_HEADERS, Handler, HandlerFuture, HandlerResult, Response, full, is_framing_header, json_response,
+    response,
+};
 pub use problem::{FieldError, Problem, Source};
 pub use request::Request;
 pub use router::{RouteError, Router};

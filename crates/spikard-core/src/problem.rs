@@ -150,9 +150,32 @@ impl Problem {
         .with_header("allow", allow)
     }
 
+    /// 413; the connection is closed after it (the rest of the body is not read).
     pub fn payload_too_large(limit: usize) -> Self {
         Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "Payload Too Large")
             .with_detail(format!("Request body exceeds the limit of {limit} bytes"))
+            .with_header("connection", "close")
+    }
+
+    /// 408 for a body that stopped arriving; the connection is closed after it.
+    pub fn request_timeout(idle: std::time::Duration) -> Self {
+        Problem::new(StatusCode::REQUEST_TIMEOUT, "request-timeout", "Request Timeout")
+            .with_detail(format!(
+                "No byte of the request body arrived for {:.1} s",
+                idle.as_secs_f64()
+            ))
+            .with_header("connection", "close")
+    }
+
+    /// 431 for a request head (request line and headers) past the limit.
+    pub fn header_fields_too_large(limit: usize) -> Self {
+        Problem::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "header-fields-too-large",
+            "Request Header Fields Too Large",
+        )
+        .with_detail(format!("The request head exceeds the limit of {limit} bytes"))
+        .with_header("connection", "close")
     }
 
     pub fn unsupported_media_type(found: &str, expected: &str) -> Self {

@@ -83,7 +83,7 @@ pub struct Server {
 #[pymethods]
 impl Server {
     #[new]
-    #[pyo3(signature = (routes, *, host = "127.0.0.1", port = 8000, body_limit = 10 * 1024 * 1024, shutdown_timeout = 10.0, workers = 0, debug = false, profile = false, blocking_threads = 8, blocking_queue = 64, lifespan = None))]
+    #[pyo3(signature = (routes, *, host = "127.0.0.1", port = 8000, body_limit = 10 * 1024 * 1024, shutdown_timeout = 10.0, workers = 0, debug = false, profile = false, blocking_threads = 8, blocking_queue = 64, lifespan = None, header_timeout = 30.0, keep_alive_timeout = 5.0, body_timeout = 30.0, max_connections = 10_000, max_header_size = 16 * 1024))]
     #[allow(clippy::too_many_arguments)] // a Python signature: one keyword per option
     fn new(
         py: Python<'_>,
@@ -98,19 +98,30 @@ impl Server {
         blocking_threads: usize,
         blocking_queue: usize,
         lifespan: Option<Py<PyAny>>,
+        header_timeout: f64,
+        keep_alive_timeout: f64,
+        body_timeout: f64,
+        max_connections: usize,
+        max_header_size: usize,
     ) -> PyResult<Self> {
         if blocking_threads == 0 {
             return Err(PyValueError::new_err("blocking_threads must be at least 1"));
         }
+        if max_connections == 0 {
+            return Err(PyValueError::new_err("max_connections must be at least 1"));
+        }
         let pool = Arc::new(Pool::new(blocking_threads + blocking_queue));
         let addr = resolve(host, port)?;
-        let shutdown_timeout = Duration::try_from_secs_f64(shutdown_timeout)
-            .map_err(|_| PyValueError::new_err("shutdown_timeout must be a non-negative number of seconds"))?;
         let config = ServerConfig {
             addr,
             body_limit,
-            shutdown_timeout,
+            shutdown_timeout: seconds("shutdown_timeout", shutdown_timeout)?,
             workers,
+            header_timeout: seconds("header_timeout", header_timeout)?,
+            keep_alive_timeout: seconds("keep_alive_timeout", keep_alive_timeout)?,
+            body_timeout: seconds("body_timeout", body_timeout)?,
+            max_connections,
+            max_header_size,
         };
         let wake = Arc::new(Wake::new().map_err(|e| PyOSError::new_err(format!("cannot create an eventfd: {e}")))?);
         let (sender, queue) = Queue::new(Arc::clone(&wake));
@@ -254,6 +265,11 @@ impl Server {
             error.call1((format!("application startup failed:\n{why}"),))?,
         ))
     }
+}
+
+fn seconds(name: &str, value: f64) -> PyResult<Duration> {
+    Duration::try_from_secs_f64(value)
+        .map_err(|_| PyValueError::new_err(format!("{name} must be a non-negative number of seconds")))
 }
 
 fn resolve(host: &str, port: u16) -> PyResult<SocketAddr> {

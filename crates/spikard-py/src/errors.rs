@@ -76,6 +76,7 @@ fn known_problem(py: Python<'_>, err: &PyErr) -> PyResult<Option<Problem>> {
     if !headers.is_none() {
         for item in headers.call_method0(pyo3::intern!(py, "items"))?.try_iter()? {
             let (name, val): (String, String) = item?.extract()?;
+            crate::from_python::user_header_name(&name)?;
             problem = problem.with_header(name, val);
         }
     }

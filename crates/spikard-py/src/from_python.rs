@@ -140,8 +140,7 @@ fn response_object(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Respons
     if !extra.is_none() {
         for item in extra.call_method0(intern!(py, "items"))?.try_iter()? {
             let (name, val): (String, String) = item?.extract()?;
-            let name = HeaderName::try_from(name.as_str())
-                .map_err(|_| PyValueError::new_err(format!("invalid header name {name:?}")))?;
+            let name = user_header_name(&name)?;
             if name == header::CONTENT_TYPE {
                 headers.insert(name, header_value(&val)?);
             } else {
@@ -150,6 +149,17 @@ fn response_object(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Respons
         }
     }
     Ok(response)
+}
+
+/// A header name from user code: valid, and not one the server frames the message with
+/// (`spikard_core::FRAMING_HEADERS`); those are refused with an error naming them.
+pub fn user_header_name(name: &str) -> PyResult<HeaderName> {
+    if spikard_core::is_framing_header(name) {
+        return Err(PyValueError::new_err(format!(
+            "the {name:?} header frames the response and is set by the server; a handler cannot set it"
+        )));
+    }
+    HeaderName::try_from(name).map_err(|_| PyValueError::new_err(format!("invalid header name {name:?}")))
 }
 
 fn header_value(value: &str) -> PyResult<HeaderValue> {
@@ -733,5 +743,6 @@ fn dumps<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, P
 
 pub fn init_pymodule(m: &Bound<'_, PyModule>) -> PyResult<()> {
     layout::init(m.py())?;
+    m.add("FRAMING_HEADERS", spikard_core::FRAMING_HEADERS.to_vec())?;
     m.add_function(wrap_pyfunction!(dumps, m)?)
 }

@@ -4,7 +4,7 @@ mod body;
 mod cookies;
 mod query;
 
-pub use body::{BodyError, collect_body};
+pub use body::{BodyError, collect_body, linger};
 pub use cookies::parse_cookies;
 pub use query::QueryParams;
 

@@ -1,11 +1,13 @@
 //! The accept loop: hyper 1.x through hyper-util's auto builder (HTTP/1.1 keep-alive and
-//! h2c), TCP_NODELAY, an accept loop that outlives EMFILE, and graceful shutdown that stops
+//! h2c), TCP_NODELAY, at most `max_connections` open at once, per-connection timeouts
+//! (`watch`), an accept loop that outlives EMFILE, and graceful shutdown that stops
 //! accepting and drains in-flight requests up to a deadline.
 
 mod config;
 mod handle;
 mod service;
 mod signal;
+mod watch;
 
 pub use config::ServerConfig;
 pub use handle::{ServerHandle, spawn};
@@ -20,10 +22,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use watch::{Tracked, Watch, Watched};
 
 use crate::router::Router;
 
@@ -66,13 +71,14 @@ impl Server {
         if let Ok(addr) = listener.local_addr() {
             log::info!("listening on http://{addr}");
         }
-        let builder = auto::Builder::new(TokioExecutor::new());
+        let builder = connection_builder(app.config());
         let graceful = GracefulShutdown::new();
+        let slots = Arc::new(Semaphore::new(app.config().max_connections.max(1)));
         let mut shutdown = std::pin::pin!(shutdown);
         loop {
             tokio::select! {
-                accepted = listener.accept() => match accepted {
-                    Ok((stream, _)) => serve_connection(&builder, &graceful, &app, stream),
+                (accepted, slot) = accept(&listener, &slots) => match accepted {
+                    Ok((stream, _)) => serve_connection(&builder, &graceful, &app, stream, slot),
                     Err(err) => accept_failed(err).await,
                 },
                 () = &mut shutdown => break,
@@ -91,24 +97,69 @@ impl Server {
     }
 }
 
+/// hyper's connection settings from the config: a bounded read buffer (which bounds the
+/// head hyper will hold; `App` answers heads past `max_header_size` with 431), and h2's
+/// header list limit. Timeouts are `watch`'s, the same for both protocols.
+fn connection_builder(config: &ServerConfig) -> auto::Builder<TokioExecutor> {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    // Twice the head limit: a head a little over it still reaches `App`, which answers it
+    // with a problem+json 431; one past the buffer gets hyper's own bare 431 and a close.
+    let read_buffer = (2 * config.max_header_size).max(READ_BUFFER_MIN);
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(config.header_timeout)
+        .max_buf_size(read_buffer);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_header_list_size(u32::try_from(config.max_header_size).unwrap_or(u32::MAX));
+    builder
+}
+
+/// hyper refuses a smaller read buffer.
+const READ_BUFFER_MIN: usize = 8192;
+
+/// Waits for a free connection slot, then for a connection: past `max_connections`, new
+/// clients wait in the kernel's listen backlog rather than being accepted and starved.
+async fn accept(
+    listener: &TcpListener,
+    slots: &Arc<Semaphore>,
+) -> (io::Result<(TcpStream, SocketAddr)>, OwnedSemaphorePermit) {
+    let slot = Arc::clone(slots)
+        .acquire_owned()
+        .await
+        .expect("the semaphore is never closed");
+    (listener.accept().await, slot)
+}
+
 fn serve_connection(
     builder: &auto::Builder<TokioExecutor>,
     graceful: &GracefulShutdown,
     app: &Arc<App>,
     stream: TcpStream,
+    slot: OwnedSemaphorePermit,
 ) {
     if let Err(err) = stream.set_nodelay(true) {
         log::debug!("could not set TCP_NODELAY: {err}");
     }
+    let watch = Watch::new(app.config());
     let app = Arc::clone(app);
+    let requests = Arc::clone(&watch);
     let service = service_fn(move |request| {
         let app = Arc::clone(&app);
-        async move { Ok::<_, Infallible>(app.handle(request).await) }
+        let busy = requests.begin();
+        async move { Ok::<_, Infallible>(app.handle(request).await.map(|body| Tracked::new(body, busy))) }
     });
-    let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service).into_owned());
+    let io = TokioIo::new(Watched::new(stream, Arc::clone(&watch)));
+    let connection = graceful.watch(builder.serve_connection(io, service).into_owned());
     tokio::spawn(async move {
-        if let Err(err) = connection.await {
-            log::debug!("connection ended with an error: {err}");
+        let _slot = slot;
+        tokio::select! {
+            ended = connection => if let Err(err) = ended {
+                log::debug!("connection ended with an error: {err}");
+            },
+            () = watch.expired() => log::debug!("closed a connection idle past its timeout"),
         }
     });
 }

@@ -1,15 +1,16 @@
 use bytes::Bytes;
-use http::{HeaderValue, StatusCode, header};
+use http::{HeaderMap, HeaderValue, StatusCode, Version, header};
 
 use super::ServerConfig;
-use crate::handler::{Response, full};
+use crate::handler::{Response, full, strip_framing_headers};
 use crate::middleware::catch_panic;
 use crate::problem::Problem;
-use crate::request::{Request, collect_body};
+use crate::request::{BodyError, Request, collect_body, linger};
 use crate::router::{Resolved, Router};
 
-/// The request path from a hyper request to a response: route, read the body under the
-/// limit, run the handler (a panic becomes a 500), and strip the body of `HEAD` answers.
+/// The request path from a hyper request to a response: check the head, route, read the
+/// body under its limits, run the handler (a panic becomes a 500), drop framing headers the
+/// handler set, and strip the body of `HEAD` answers.
 #[derive(Debug)]
 pub struct App {
     router: Router,
@@ -28,10 +29,13 @@ impl App {
     /// Answers one request. Never fails: every error is a problem+json response.
     pub async fn handle<B>(&self, request: http::Request<B>) -> Response
     where
-        B: http_body::Body<Data = Bytes>,
+        B: http_body::Body<Data = Bytes> + Unpin + Send + 'static,
         B::Error: std::error::Error + Send + Sync + 'static,
     {
-        let (parts, body) = request.into_parts();
+        let (parts, mut body) = request.into_parts();
+        if let Err(problem) = self.check_head(&parts) {
+            return problem.into_response();
+        }
         let (handler, path_params, head) = match self.router.resolve(&parts.method, parts.uri.path()) {
             Ok(Resolved::Handler { handler, params, head }) => (handler, params, head),
             Ok(Resolved::Options { allow }) => return options_response(allow),
@@ -42,9 +46,17 @@ impl App {
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
-        let body = match collect_body(body, content_length, self.config.body_limit).await {
-            Ok(body) => body,
-            Err(err) => return Problem::from(err).into_response(),
+        let config = &self.config;
+        let body = match collect_body(&mut body, content_length, config.body_limit, config.body_timeout).await {
+            Ok(bytes) => bytes,
+            Err(err) => {
+                // A client that waits for `100 Continue` sends nothing more; others are
+                // mid-send, and read the 413 only if the rest is read first.
+                if matches!(err, BodyError::TooLarge { .. }) && !parts.headers.contains_key(header::EXPECT) {
+                    linger(body);
+                }
+                return Problem::from(err).into_response();
+            }
         };
         let request = Request {
             method: parts.method,
@@ -53,12 +65,41 @@ impl App {
             path_params,
             body,
         };
-        let response = match catch_panic(handler, request).await {
+        let mut response = match catch_panic(handler, request).await {
             Ok(response) => response,
             Err(problem) => problem.into_response(),
         };
+        strip_framing_headers(response.headers_mut());
         if head { strip_body(response) } else { response }
     }
+
+    /// Refuses heads past `max_header_size` (431) and HTTP/1.1 requests without exactly one
+    /// `Host` (400, RFC 9112 §3.2).
+    fn check_head(&self, parts: &http::request::Parts) -> Result<(), Problem> {
+        let limit = self.config.max_header_size;
+        if head_size(&parts.uri, &parts.headers) > limit {
+            return Err(Problem::header_fields_too_large(limit));
+        }
+        if parts.version == Version::HTTP_11 {
+            let mut hosts = parts.headers.get_all(header::HOST).iter();
+            if hosts.next().is_none() || hosts.next().is_some() {
+                return Err(
+                    Problem::bad_request("An HTTP/1.1 request needs exactly one Host header")
+                        .with_header("connection", "close"),
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The bytes a head takes on the wire, near enough: the target, and each header's name,
+/// value, `": "` and line end.
+fn head_size(uri: &http::Uri, headers: &HeaderMap) -> usize {
+    let target = uri.path_and_query().map_or(1, |pq| pq.as_str().len());
+    headers
+        .iter()
+        .fold(target, |n, (name, value)| n + name.as_str().len() + value.len() + 4)
 }
 
 fn options_response(allow: &str) -> Response {

@@ -4,6 +4,8 @@ from collections.abc import Sequence
 from typing import Any
 
 __version__: str
+# Headers the server frames a response with; user code may not set them.
+FRAMING_HEADERS: list[str]
 
 class Server:
     def __init__(
@@ -20,6 +22,11 @@ class Server:
         blocking_threads: int = 8,
         blocking_queue: int = 64,
         lifespan: Any = None,
+        header_timeout: float = 30.0,
+        keep_alive_timeout: float = 5.0,
+        body_timeout: float = 30.0,
+        max_connections: int = 10000,
+        max_header_size: int = 16384,
     ) -> None: ...
     def start(self) -> tuple[str, int]: ...
     def stop(self) -> None: ...

@@ -116,6 +116,11 @@ class Spikard:
         version: str = "0.1.0",
         openapi_url: str | None = "/openapi.json",
         docs_url: str | None = "/docs",
+        header_timeout: float = 30.0,
+        keep_alive_timeout: float = 5.0,
+        body_timeout: float = 30.0,
+        max_connections: int = 10_000,
+        max_header_size: int = 16 * 1024,
     ) -> None:
         """`profile` turns on per-request phase timings at `GET /__spikard/profile`
         (default: on when the environment has `SPIKARD_PROFILE=1`). Handlers registered with
@@ -123,7 +128,14 @@ class Spikard:
         plus `blocking_queue` waiting, their requests are answered 503 with `Retry-After`.
 
         The app's OpenAPI 3.1 document (`title`, `version`) is served at `openapi_url` and
-        Swagger UI, from files inside the package, at `docs_url`; None turns either off."""
+        Swagger UI, from files inside the package, at `docs_url`; None turns either off.
+
+        Limits a server facing the internet needs (docs/reliability.md): a client has
+        `header_timeout` seconds to send a request's head, a keep-alive connection may idle
+        `keep_alive_timeout` seconds between requests, a body that stops arriving for
+        `body_timeout` seconds is answered 408; past `max_connections` open connections new
+        ones wait in the listen backlog; a head over `max_header_size` bytes is answered 431
+        and a body over `body_limit` bytes 413."""
         self.blocking_threads = blocking_threads
         self.blocking_queue = blocking_queue
         self.state = State()
@@ -132,6 +144,11 @@ class Spikard:
         self.profile = os.environ.get("SPIKARD_PROFILE") == "1" if profile is None else profile
         self.body_limit = body_limit
         self.shutdown_timeout = shutdown_timeout
+        self.header_timeout = header_timeout
+        self.keep_alive_timeout = keep_alive_timeout
+        self.body_timeout = body_timeout
+        self.max_connections = max_connections
+        self.max_header_size = max_header_size
         self.routes: list[Route] = []
         # `{dependency: replacement}`, for tests; read when the server is built.
         self.dependency_overrides: dict[Callable[..., Any], Callable[..., Any]] = {}
@@ -270,6 +287,11 @@ class Spikard:
             blocking_threads=self.blocking_threads,
             blocking_queue=self.blocking_queue,
             lifespan=self._lifespan,
+            header_timeout=self.header_timeout,
+            keep_alive_timeout=self.keep_alive_timeout,
+            body_timeout=self.body_timeout,
+            max_connections=self.max_connections,
+            max_header_size=self.max_header_size,
         )
 
     def run(self, host: str = "127.0.0.1", port: int = 8000) -> None:

@@ -38,6 +38,18 @@ def load_app(target: str, app_dir: str | None = None) -> Spikard:
     return app
 
 
+# The app's limits the command line can override: (attribute, type, help).
+_LIMITS: list[tuple[str, type, str]] = [
+    ("body_limit", int, "largest request body in bytes (413 past it)"),
+    ("max_header_size", int, "largest request head in bytes (431 past it)"),
+    ("max_connections", int, "most open connections; more wait in the backlog"),
+    ("header_timeout", float, "seconds a client has to send a request head"),
+    ("keep_alive_timeout", float, "seconds a keep-alive connection may idle"),
+    ("body_timeout", float, "seconds a body may stall before a 408"),
+    ("shutdown_timeout", float, "seconds SIGTERM waits for in-flight requests"),
+]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="spikard", description="Serve a Spikard app.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -46,8 +58,14 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8000)
     run.add_argument("--app-dir", default=None, help="directory to import the module from")
+    limits = run.add_argument_group("limits (default: the app's own, see docs/reliability.md)")
+    for flag, kind, what in _LIMITS:
+        limits.add_argument(f"--{flag.replace('_', '-')}", dest=flag, type=kind, default=None, help=what)
     args = parser.parse_args(argv)
     app = load_app(args.target, args.app_dir)
+    for flag, _, _ in _LIMITS:
+        if (value := getattr(args, flag)) is not None:
+            setattr(app, flag, value)
     try:
         app.run(host=args.host, port=args.port)
     except StartupError as exc:

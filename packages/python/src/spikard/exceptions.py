@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from spikard.responses import checked_headers
+
 
 class StartupError(RuntimeError):
     """The app's startup (an `on_startup` hook or the lifespan) failed; nothing was served."""
@@ -14,7 +16,8 @@ class HTTPException(Exception):
     """Answer the request with `status_code` and a problem+json body carrying `detail`.
 
     `detail` is usually a sentence; a dict or list is kept as JSON. `headers` are added
-    to the response (e.g. `WWW-Authenticate`).
+    to the response (e.g. `WWW-Authenticate`); framing headers such as `Content-Length` are
+    refused with ValueError, as for `Response`.
     """
 
     def __init__(
@@ -23,7 +26,7 @@ class HTTPException(Exception):
         super().__init__(status_code, detail)
         self.status_code = status_code
         self.detail = detail
-        self.headers = dict(headers) if headers else None
+        self.headers = checked_headers(headers)
 
     def __repr__(self) -> str:
         return f"HTTPException(status_code={self.status_code!r}, detail={self.detail!r})"

@@ -5,6 +5,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from spikard._spikard import FRAMING_HEADERS
+
+_FRAMING = frozenset(FRAMING_HEADERS)
+
+
+def checked_headers(headers: Mapping[str, str] | None) -> dict[str, str] | None:
+    """`headers` as a dict, refusing the ones the server frames the message with
+    (`Content-Length`, `Transfer-Encoding`, `Connection`, ...): a handler's value would
+    disagree with the body actually sent and desync the client's connection."""
+    if not headers:
+        return None
+    for name in headers:
+        if name.lower() in _FRAMING:
+            raise ValueError(
+                f"the {name!r} header frames the response and is set by the server; "
+                "a handler cannot set it"
+            )
+    return dict(headers)
+
 
 class Response:
     """A response built by the handler.
@@ -12,6 +31,8 @@ class Response:
     `content` is sent as-is when it is `bytes` (default media type
     `application/octet-stream`) or `str` (`text/plain; charset=utf-8`); anything else is
     encoded as JSON in Rust (`application/json`). `None` sends an empty body.
+    `headers` may not set `Content-Length`, `Transfer-Encoding`, `Connection` or the other
+    framing headers (ValueError): the server frames every response.
     """
 
     __slots__ = ("content", "headers", "media_type", "status_code")
@@ -25,7 +46,7 @@ class Response:
     ) -> None:
         self.content = content
         self.status_code = status_code
-        self.headers = dict(headers) if headers else None
+        self.headers = checked_headers(headers)
         self.media_type = media_type
 
     def __repr__(self) -> str:

@@ -1,0 +1,196 @@
+//! Per-connection timeouts, enforced the same way for HTTP/1.1 and h2c.
+//!
+//! hyper bounds a request head only once it knows the protocol, and not at all between
+//! keep-alive requests, so a client that connects and sends nothing, drips a head one byte
+//! at a time, or idles after a response would hold its socket forever. Each connection has
+//! a [`Watch`]: the socket wrapper ([`Watched`]) notes when bytes arrive, each request holds
+//! a [`Busy`] guard until its response body is dropped, and [`Watch::expired`] completes when
+//! the connection has been without a request in flight past its deadline:
+//!
+//! - from the connection's start, or from the first byte of a later head: `header_timeout`
+//!   for the whole head (dripping bytes does not extend it);
+//! - after the last response: `keep_alive_timeout` until the next head's first byte.
+//!
+//! While a request is in flight nothing here applies: the body has its own idle timeout
+//! (`request::collect_body`) and handlers may take as long as they need.
+
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::Relaxed};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body::{Body, Frame, SizeHint};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::time::Instant;
+
+use super::ServerConfig;
+
+/// One connection's timing state, shared by its socket, its requests and its watchdog.
+#[derive(Debug)]
+pub(super) struct Watch {
+    start: Instant,
+    header_timeout: Duration,
+    keep_alive_timeout: Duration,
+    /// Requests whose response body has not been dropped yet (h2 has several).
+    in_flight: AtomicU32,
+    /// A head is being read: its deadline is set and arriving bytes do not move it.
+    reading_head: AtomicBool,
+    /// Milliseconds after `start` past which an idle connection is closed.
+    deadline_ms: AtomicU64,
+}
+
+impl Watch {
+    pub(super) fn new(config: &ServerConfig) -> Arc<Watch> {
+        Arc::new(Watch {
+            start: Instant::now(),
+            header_timeout: config.header_timeout,
+            keep_alive_timeout: config.keep_alive_timeout,
+            in_flight: AtomicU32::new(0),
+            reading_head: AtomicBool::new(true),
+            deadline_ms: AtomicU64::new(millis(config.header_timeout)),
+        })
+    }
+
+    fn set_deadline(&self, after: Duration) {
+        self.deadline_ms.store(millis(self.start.elapsed() + after), Relaxed);
+    }
+
+    fn deadline(&self) -> Instant {
+        self.start + Duration::from_millis(self.deadline_ms.load(Relaxed))
+    }
+
+    /// Bytes arrived: the first ones of a head start its clock.
+    fn on_read(&self) {
+        if self.in_flight.load(Relaxed) == 0 && !self.reading_head.swap(true, Relaxed) {
+            self.set_deadline(self.header_timeout);
+        }
+    }
+
+    /// A request entered the app; the connection is busy until the guard drops.
+    pub(super) fn begin(self: &Arc<Self>) -> Busy {
+        self.in_flight.fetch_add(1, Relaxed);
+        self.reading_head.store(false, Relaxed);
+        Busy(Arc::clone(self))
+    }
+
+    /// Completes once the connection has had no request in flight past its deadline.
+    pub(super) async fn expired(&self) {
+        // While busy, look again after the shorter timeout: cheap, and no wake-up to wire.
+        let recheck = self
+            .header_timeout
+            .min(self.keep_alive_timeout)
+            .max(Duration::from_millis(100));
+        loop {
+            if self.in_flight.load(Relaxed) > 0 {
+                tokio::time::sleep(recheck).await;
+                continue;
+            }
+            let deadline = self.deadline();
+            if Instant::now() >= deadline {
+                return;
+            }
+            tokio::time::sleep_until(deadline).await;
+        }
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX / 2)
+}
+
+/// Held by a request from the moment it enters the app until its response body is dropped.
+#[derive(Debug)]
+pub(super) struct Busy(Arc<Watch>);
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        let watch = &self.0;
+        if watch.in_flight.fetch_sub(1, Relaxed) == 1 {
+            watch.set_deadline(watch.keep_alive_timeout);
+        }
+    }
+}
+
+/// A response body that keeps its request counted as in flight until hyper drops it.
+#[derive(Debug)]
+pub(super) struct Tracked<B> {
+    inner: B,
+    _busy: Busy,
+}
+
+impl<B> Tracked<B> {
+    pub(super) fn new(inner: B, busy: Busy) -> Self {
+        Tracked { inner, _busy: busy }
+    }
+}
+
+impl<B: Body<Data = Bytes> + Unpin> Body for Tracked<B> {
+    type Data = Bytes;
+    type Error = B::Error;
+
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, B::Error>>> {
+        Pin::new(&mut self.inner).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// A socket that reports arriving bytes to its connection's [`Watch`]; writes pass through
+/// untouched (vectored writes included, so hyper never flattens a response into a copy).
+#[derive(Debug)]
+pub(super) struct Watched<T> {
+    inner: T,
+    watch: Arc<Watch>,
+}
+
+impl<T> Watched<T> {
+    pub(super) fn new(inner: T, watch: Arc<Watch>) -> Self {
+        Watched { inner, watch }
+    }
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for Watched<T> {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.watch.on_read();
+        }
+        polled
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for Watched<T> {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
