@@ -23,8 +23,9 @@ use spikard_core::{Response, full};
 
 use crate::layout;
 
-/// Nesting past this is taken for a reference cycle.
-const MAX_DEPTH: usize = 255;
+/// Nesting past this is refused: the same limit the parser reads to (so any body echoes),
+/// and what a reference cycle runs into.
+const MAX_DEPTH: usize = spikard_core::json::MAX_DEPTH;
 
 static RESPONSE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static ENUM: PyOnceLock<Py<PyType>> = PyOnceLock::new();

@@ -56,6 +56,14 @@ impl CoerceError {
         }
     }
 
+    /// An integer of more than [`MAX_INT_DIGITS`] digits (pydantic's `int_parsing_size`).
+    pub fn int_too_long() -> Self {
+        CoerceError::new(
+            "int_parsing_size",
+            "Unable to parse input string as an integer, exceeded maximum size",
+        )
+    }
+
     pub fn into_field_error(self, source: Source, input: &str) -> FieldError {
         let err = FieldError::new(self.kind, source, self.msg, input.into());
         match self.ctx_error {
@@ -64,6 +72,11 @@ impl CoerceError {
         }
     }
 }
+
+/// The most digits an integer may have: Python's own limit on converting text to `int`
+/// (`sys.get_int_max_str_digits()`, 4300 by default), which pydantic reports as
+/// `int_parsing_size`. Leading zeros do not count.
+pub const MAX_INT_DIGITS: usize = 4300;
 
 pub fn coerce(kind: ParamKind, text: &str) -> Result<Coerced, CoerceError> {
     match kind {
@@ -100,6 +113,9 @@ fn parse_int(text: &str) -> Result<Coerced, CoerceError> {
         Ok(n) => Ok(Coerced::Int(n)),
         Err(_) => {
             let digits = digits.trim_start_matches('0');
+            if digits.len() > MAX_INT_DIGITS {
+                return Err(CoerceError::int_too_long());
+            }
             Ok(Coerced::BigInt(if negative {
                 format!("-{digits}")
             } else {

@@ -6,7 +6,7 @@
 
 mod coerce;
 
-pub use coerce::{Coerced, ParamKind, coerce};
+pub use coerce::{CoerceError, Coerced, MAX_INT_DIGITS, ParamKind, coerce};
 
 use std::borrow::Cow;
 use std::sync::Arc;

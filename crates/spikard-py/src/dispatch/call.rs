@@ -182,13 +182,14 @@ fn call<'py>(
     returned
 }
 
-/// Starts a `blocking=True` handler on the loop's executor (the bounded blocking pool),
+/// Starts a `blocking=True` handler on the loop's blocking pool (`spikard._loop.run_blocking`),
 /// returning its asyncio future.
 fn submit_blocking<'py>(py: Python<'py>, target: &Target, kwargs: Bound<'py, PyDict>) -> PyResult<Bound<'py, PyAny>> {
     static PARTIAL: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    static RUN_BLOCKING: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     let partial = PARTIAL.import(py, "functools", "partial")?;
     let call = partial.call((target.handler.bind(py),), Some(&kwargs))?;
-    running_loop(py)?.call_method1(pyo3::intern!(py, "run_in_executor"), (py.None(), call))
+    RUN_BLOCKING.import(py, "spikard._loop", "run_blocking")?.call1((call,))
 }
 
 fn running_loop(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {

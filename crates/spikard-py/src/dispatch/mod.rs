@@ -19,6 +19,7 @@ use std::time::Instant;
 use http::StatusCode;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
+use spikard_core::json::big;
 use spikard_core::request::is_json_content_type;
 use spikard_core::schema::{Schema, TapeView};
 use spikard_core::validate::{self, ParamSpec, ParamValue};
@@ -243,16 +244,21 @@ fn read_body(plan: &BodyPlan, request: &Request, errors: &mut Vec<FieldError>) -
         return Err(Problem::unsupported_media_type(ct, "application/json"));
     }
     let doc = JsonBody::parse(&request.body)?;
-    let Some(schema) = &plan.schema else {
-        return Ok(Some(doc));
-    };
     let before = errors.len();
     match &doc {
-        JsonBody::Tape(tape) => schema.validate(TapeView(tape.nodes()), Source::Body, &[], errors),
+        JsonBody::Tape(tape) => {
+            if let Some(schema) = &plan.schema {
+                schema.validate(TapeView(tape.nodes()), Source::Body, &[], errors);
+            }
+        }
         JsonBody::BigIntegers(bytes) => {
-            let value: serde_json::Value =
-                serde_json::from_slice(bytes).map_err(|e| Problem::bad_request(e.to_string()))?;
-            schema.validate(&value, Source::Body, &[], errors);
+            // Integers past Python's digit limit are refused even where nothing else is checked.
+            let text = big::for_validation(bytes).map_err(|e| Problem::validation(vec![e]))?;
+            if let Some(schema) = &plan.schema {
+                let value: serde_json::Value =
+                    serde_json::from_slice(&text).map_err(|e| Problem::bad_request(e.to_string()))?;
+                schema.validate(&value, Source::Body, &[], errors);
+            }
         }
     }
     Ok((errors.len() == before).then_some(doc))

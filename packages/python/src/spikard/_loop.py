@@ -6,11 +6,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import queue
+import threading
 import traceback
 import types
 from collections.abc import Callable, Generator
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from concurrent.futures import Executor, Future
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 # The name the server gives after-response tasks (see `spikard-py/src/dispatch/call.rs`).
 AFTER_RESPONSE = "spikard-after-response"
@@ -33,12 +37,12 @@ def run(
 ) -> None:
     """Run `lifespan.startup()`, report it through `started` (None, or why it failed), then
     serve the queue behind eventfd `fd` until `drain` reports the server closed, and run
-    `lifespan.shutdown()`. `blocking=True` handlers run on the loop's default executor, a
-    pool of `blocking_threads` threads."""
+    `lifespan.shutdown()`. `blocking=True` handlers (and sync dependencies and background
+    tasks) run on this loop's `DaemonPool` of `blocking_threads` threads (`run_blocking`)."""
     loop = new_event_loop()
     asyncio.set_event_loop(loop)
-    pool = ThreadPoolExecutor(max_workers=blocking_threads, thread_name_prefix="spikard-blocking")
-    loop.set_default_executor(pool)
+    pool = DaemonPool(blocking_threads, "spikard-blocking")
+    _pools.current = pool
     if lifespan is None:
         lifespan = _NoLifespan()
     try:
@@ -79,7 +83,70 @@ def run(
             loop.run_until_complete(loop.shutdown_asyncgens())
         asyncio.set_event_loop(None)
         loop.close()
-        pool.shutdown(wait=True, cancel_futures=True)
+        # The server already waited shutdown_timeout for in-flight requests: a blocking
+        # handler still running is abandoned (its thread is a daemon), not waited for.
+        pool.shutdown(wait=False, cancel_futures=True)
+        _pools.current = None
+
+
+class DaemonPool(Executor):
+    """A bounded thread pool whose threads are daemons. `ThreadPoolExecutor`'s threads are
+    joined when the interpreter exits, so one handler blocked for minutes would hold a
+    SIGTERM'd server past its `shutdown_timeout`; these are not."""
+
+    def __init__(self, workers: int, name: str) -> None:
+        self._jobs: queue.SimpleQueue[tuple[Future[Any], Callable[[], Any]] | None] = queue.SimpleQueue()
+        self._idle = threading.Semaphore(0)
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+        self._workers = workers
+        self._name = name
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        future: Future[T] = Future()
+        self._jobs.put((future, lambda: fn(*args, **kwargs)))
+        if not self._idle.acquire(blocking=False):
+            with self._lock:
+                if len(self._threads) < self._workers:
+                    name = f"{self._name}-{len(self._threads)}"
+                    thread = threading.Thread(target=self._work, name=name, daemon=True)
+                    thread.start()
+                    self._threads.append(thread)
+        return future
+
+    def _work(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            future, call = job
+            del job
+            if future.set_running_or_notify_cancel():
+                try:
+                    result = call()
+                except BaseException as exc:
+                    future.set_exception(exc)
+                else:
+                    future.set_result(result)
+            del future, call
+            self._idle.release()
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        if cancel_futures:
+            with contextlib.suppress(queue.Empty):
+                while (job := self._jobs.get_nowait()) is not None:
+                    job[0].cancel()
+        for _ in self._threads:
+            self._jobs.put(None)
+        if wait:
+            for thread in self._threads:
+                thread.join()
+
+
+# The pool of the loop running on this thread (each server has its own dispatcher thread).
+_pools = threading.local()
+
+
+def run_blocking(call: Callable[[], T]) -> asyncio.Future[T]:
+    """Run `call` on the running server loop's blocking pool."""
+    return asyncio.get_running_loop().run_in_executor(_pools.current, call)
 
 
 class _NoLifespan:

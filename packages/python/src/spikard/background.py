@@ -4,13 +4,14 @@ The same object carries the request's dependency exit stack, closed after the ta
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import functools
 import inspect
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
+
+from spikard._loop import run_blocking
 
 _log = logging.getLogger("spikard")
 
@@ -30,13 +31,12 @@ class BackgroundTasks:
         self.tasks.append((func, args, kwargs))
 
     async def run(self) -> None:
-        loop = asyncio.get_running_loop()
         for func, args, kwargs in self.tasks:
             try:
                 if inspect.iscoroutinefunction(func):
                     await func(*args, **kwargs)
                 else:
-                    await loop.run_in_executor(None, functools.partial(func, *args, **kwargs))
+                    await run_blocking(functools.partial(func, *args, **kwargs))
             except Exception:
                 _log.exception("background task %s failed", getattr(func, "__qualname__", func))
 

@@ -13,7 +13,6 @@ exception is thrown into the generators at their `yield`.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
 import functools
@@ -21,6 +20,7 @@ import inspect
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
+from spikard._loop import run_blocking
 from spikard.background import BackgroundTasks
 from spikard.params import Depends, ParamDesc, analyze
 
@@ -196,7 +196,7 @@ def _solver(root: Dependant, extra: list[Dependant], tasks_name: str, blocking: 
                 return await endpoint(**kwargs)
             if blocking:
                 call = functools.partial(endpoint, **kwargs)
-                return await asyncio.get_running_loop().run_in_executor(None, call)
+                return await run_blocking(call)
             return endpoint(**kwargs)
         except BaseException as exc:
             tasks._failed(exc)

@@ -19,8 +19,7 @@ def checked_headers(headers: Mapping[str, str] | None) -> dict[str, str] | None:
     for name in headers:
         if name.lower() in _FRAMING:
             raise ValueError(
-                f"the {name!r} header frames the response and is set by the server; "
-                "a handler cannot set it"
+                f"the {name!r} header frames the response and is set by the server; a handler cannot set it"
             )
     return dict(headers)
 
