@@ -167,6 +167,13 @@ impl Problem {
             .with_header("connection", "close")
     }
 
+    /// 414 for a request target past the head limit.
+    pub fn uri_too_long(limit: usize) -> Self {
+        Problem::new(StatusCode::URI_TOO_LONG, "uri-too-long", "URI Too Long")
+            .with_detail(format!("The request target exceeds the limit of {limit} bytes"))
+            .with_header("connection", "close")
+    }
+
     /// 431 for a request head (request line and headers) past the limit.
     pub fn header_fields_too_large(limit: usize) -> Self {
         Problem::new(

@@ -48,7 +48,7 @@ pub fn to_response(
         return Ok(build(
             status,
             Some("application/octet-stream"),
-            Bytes::copy_from_slice(bytes.as_bytes()),
+            shared_bytes(bytes.as_any(), bytes.as_bytes()),
         ));
     }
     Ok(build(
@@ -94,6 +94,43 @@ impl SizeHint {
     }
 }
 
+/// Bodies from this size on are sent from the Python object itself rather than a copy.
+const SHARE_FROM: usize = 64 * 1024;
+
+/// A body read from an immutable Python object (`bytes`, or a `str`'s UTF-8): copied when
+/// small, otherwise sent from the object's own memory, which it keeps alive, so a large
+/// payload shared by many responses (a cached file, say) is never copied per response.
+fn shared_bytes(owner: &Bound<'_, PyAny>, data: &[u8]) -> Bytes {
+    if data.len() < SHARE_FROM {
+        return Bytes::copy_from_slice(data);
+    }
+    Bytes::from_owner(PyBuffer {
+        data: data.as_ptr(),
+        len: data.len(),
+        _owner: owner.clone().unbind(),
+    })
+}
+
+/// Memory inside a Python object that `_owner` keeps alive.
+struct PyBuffer {
+    data: *const u8,
+    len: usize,
+    _owner: Py<PyAny>,
+}
+
+// SAFETY: the bytes are those of an immutable object (`bytes`, or the UTF-8 a `str` caches
+// for its lifetime) held by `_owner`, so they neither move nor change while this lives and
+// may be read from any thread; `Py` itself may be dropped without the GIL (the decref is
+// deferred to the next time the GIL is held).
+unsafe impl Send for PyBuffer {}
+
+impl AsRef<[u8]> for PyBuffer {
+    fn as_ref(&self) -> &[u8] {
+        // SAFETY: see `Send` above: `data..data + len` stays valid while `_owner` lives.
+        unsafe { std::slice::from_raw_parts(self.data, self.len) }
+    }
+}
+
 fn build(status: StatusCode, content_type: Option<&'static str>, body: Bytes) -> Response {
     let mut response = http::Response::new(full(body));
     *response.status_mut() = status;
@@ -115,12 +152,12 @@ fn response_object(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Respons
     let (body, default_type) = if content.is_none() {
         (Bytes::new(), None)
     } else if let Ok(b) = content.cast::<PyBytes>() {
-        (Bytes::copy_from_slice(b.as_bytes()), Some("application/octet-stream"))
+        (shared_bytes(b.as_any(), b.as_bytes()), Some("application/octet-stream"))
     } else if let Ok(b) = content.cast::<PyByteArray>() {
         (Bytes::from(b.to_vec()), Some("application/octet-stream"))
     } else if let Ok(s) = content.cast::<PyString>() {
         (
-            Bytes::copy_from_slice(s.to_str()?.as_bytes()),
+            shared_bytes(s.as_any(), s.to_str()?.as_bytes()),
             Some("text/plain; charset=utf-8"),
         )
     } else {

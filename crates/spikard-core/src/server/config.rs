@@ -20,8 +20,9 @@ pub struct ServerConfig {
     pub header_timeout: Duration,
     /// How long a keep-alive connection may sit idle between requests. Default 5 s.
     pub keep_alive_timeout: Duration,
-    /// How long a request body may go without a byte arriving; past it the request is
-    /// answered 408. Default 30 s.
+    /// How long a body may make no progress: a request body without a byte arriving is
+    /// answered 408; a response the client reads nothing of closes the connection.
+    /// Default 30 s.
     pub body_timeout: Duration,
     /// Most open connections; past it new ones wait in the listen backlog until one
     /// closes. Default 10,000.

@@ -1,5 +1,5 @@
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, StatusCode, Version, header};
+use http::{HeaderValue, StatusCode, Version, header};
 
 use super::ServerConfig;
 use crate::handler::{Response, full, strip_framing_headers};
@@ -73,33 +73,32 @@ impl App {
         if head { strip_body(response) } else { response }
     }
 
-    /// Refuses heads past `max_header_size` (431) and HTTP/1.1 requests without exactly one
-    /// `Host` (400, RFC 9112 §3.2).
+    /// Refuses a target past `max_header_size` (414) and heads past it (431), and HTTP/1.1
+    /// requests without exactly one `Host` (400, RFC 9112 §3.2). Each closes the connection
+    /// after answering. (Framing conflicts never get here: hyper refuses bad lengths and
+    /// codings, and reads `Content-Length` with `Transfer-Encoding` as chunked and closes
+    /// the connection after, as RFC 9112 §6.1 asks.)
     fn check_head(&self, parts: &http::request::Parts) -> Result<(), Problem> {
         let limit = self.config.max_header_size;
-        if head_size(&parts.uri, &parts.headers) > limit {
+        let target = parts.uri.path_and_query().map_or(1, |pq| pq.as_str().len());
+        if target > limit {
+            return Err(Problem::uri_too_long(limit));
+        }
+        let head = parts.headers.iter().fold(target, |n, (name, value)| {
+            n + name.as_str().len() + value.len() + 4 // ": " and the line end
+        });
+        if head > limit {
             return Err(Problem::header_fields_too_large(limit));
         }
         if parts.version == Version::HTTP_11 {
             let mut hosts = parts.headers.get_all(header::HOST).iter();
             if hosts.next().is_none() || hosts.next().is_some() {
-                return Err(
-                    Problem::bad_request("An HTTP/1.1 request needs exactly one Host header")
-                        .with_header("connection", "close"),
-                );
+                return Err(Problem::bad_request("An HTTP/1.1 request needs exactly one Host header")
+                    .with_header("connection", "close"));
             }
         }
         Ok(())
     }
-}
-
-/// The bytes a head takes on the wire, near enough: the target, and each header's name,
-/// value, `": "` and line end.
-fn head_size(uri: &http::Uri, headers: &HeaderMap) -> usize {
-    let target = uri.path_and_query().map_or(1, |pq| pq.as_str().len());
-    headers
-        .iter()
-        .fold(target, |n, (name, value)| n + name.as_str().len() + value.len() + 4)
 }
 
 fn options_response(allow: &str) -> Response {

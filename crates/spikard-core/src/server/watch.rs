@@ -11,8 +11,10 @@
 //!   for the whole head (dripping bytes does not extend it);
 //! - after the last response: `keep_alive_timeout` until the next head's first byte.
 //!
-//! While a request is in flight nothing here applies: the body has its own idle timeout
-//! (`request::collect_body`) and handlers may take as long as they need.
+//! While a request is in flight, handlers may take as long as they need and the request
+//! body has its own idle timeout (`request::collect_body`); a response the client stops
+//! reading (the socket refuses writes) for `body_timeout` closes the connection, so a
+//! client that never reads holds its response's memory for that long at most.
 
 use std::io;
 use std::pin::Pin;
@@ -34,12 +36,16 @@ pub(super) struct Watch {
     start: Instant,
     header_timeout: Duration,
     keep_alive_timeout: Duration,
+    body_timeout: Duration,
     /// Requests whose response body has not been dropped yet (h2 has several).
     in_flight: AtomicU32,
     /// A head is being read: its deadline is set and arriving bytes do not move it.
     reading_head: AtomicBool,
     /// Milliseconds after `start` past which an idle connection is closed.
     deadline_ms: AtomicU64,
+    /// Milliseconds after `start` (plus one, so 0 means "not stalled") since which the
+    /// socket has refused every write.
+    stalled_ms: AtomicU64,
 }
 
 impl Watch {
@@ -48,9 +54,11 @@ impl Watch {
             start: Instant::now(),
             header_timeout: config.header_timeout,
             keep_alive_timeout: config.keep_alive_timeout,
+            body_timeout: config.body_timeout,
             in_flight: AtomicU32::new(0),
             reading_head: AtomicBool::new(true),
             deadline_ms: AtomicU64::new(millis(config.header_timeout)),
+            stalled_ms: AtomicU64::new(0),
         })
     }
 
@@ -69,6 +77,22 @@ impl Watch {
         }
     }
 
+    /// A write was refused (`pending`) or went through.
+    fn on_write(&self, pending: bool) {
+        let stalled = self.stalled_ms.load(Relaxed);
+        if pending && stalled == 0 {
+            self.stalled_ms.store(millis(self.start.elapsed()) + 1, Relaxed);
+        } else if !pending && stalled != 0 {
+            self.stalled_ms.store(0, Relaxed);
+        }
+    }
+
+    /// Whether writes have been refused for `body_timeout`.
+    fn write_stalled(&self) -> bool {
+        let stalled = self.stalled_ms.load(Relaxed);
+        stalled != 0 && self.start.elapsed() >= Duration::from_millis(stalled - 1) + self.body_timeout
+    }
+
     /// A request entered the app; the connection is busy until the guard drops.
     pub(super) fn begin(self: &Arc<Self>) -> Busy {
         self.in_flight.fetch_add(1, Relaxed);
@@ -76,14 +100,16 @@ impl Watch {
         Busy(Arc::clone(self))
     }
 
-    /// Completes once the connection has had no request in flight past its deadline.
+    /// Completes once the connection has had no request in flight past its deadline, or
+    /// its client has read nothing of a response for `body_timeout`.
     pub(super) async fn expired(&self) {
-        // While busy, look again after the shorter timeout: cheap, and no wake-up to wire.
-        let recheck = self
-            .header_timeout
-            .min(self.keep_alive_timeout)
-            .max(Duration::from_millis(100));
+        // While busy, look again after half the shortest timeout: cheap, and no wake-up to wire.
+        let shortest = self.header_timeout.min(self.keep_alive_timeout).min(self.body_timeout);
+        let recheck = (shortest / 2).max(Duration::from_millis(100));
         loop {
+            if self.write_stalled() {
+                return;
+            }
             if self.in_flight.load(Relaxed) > 0 {
                 tokio::time::sleep(recheck).await;
                 continue;
@@ -144,8 +170,9 @@ impl<B: Body<Data = Bytes> + Unpin> Body for Tracked<B> {
     }
 }
 
-/// A socket that reports arriving bytes to its connection's [`Watch`]; writes pass through
-/// untouched (vectored writes included, so hyper never flattens a response into a copy).
+/// A socket that reports arriving bytes and refused writes to its connection's [`Watch`];
+/// writes pass through untouched (vectored writes included, so hyper never flattens a
+/// response into a copy).
 #[derive(Debug)]
 pub(super) struct Watched<T> {
     inner: T,
@@ -171,7 +198,9 @@ impl<T: AsyncRead + Unpin> AsyncRead for Watched<T> {
 
 impl<T: AsyncWrite + Unpin> AsyncWrite for Watched<T> {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
+        let polled = Pin::new(&mut self.inner).poll_write(cx, buf);
+        self.watch.on_write(polled.is_pending());
+        polled
     }
 
     fn poll_write_vectored(
@@ -179,7 +208,9 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Watched<T> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+        let polled = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        self.watch.on_write(polled.is_pending());
+        polled
     }
 
     fn is_write_vectored(&self) -> bool {
