@@ -9,7 +9,8 @@
 //!
 //! - from the connection's start, or from the first byte of a later head: `header_timeout`
 //!   for the whole head (dripping bytes does not extend it);
-//! - after the last response: `keep_alive_timeout` until the next head's first byte.
+//! - after the last response's last write: `keep_alive_timeout` until the next head's
+//!   first byte.
 //!
 //! While a request is in flight, handlers may take as long as they need and the request
 //! body has its own idle timeout (`request::collect_body`); a response the client stops
@@ -77,20 +78,30 @@ impl Watch {
         }
     }
 
-    /// A write was refused (`pending`) or went through.
+    /// A write was refused (`pending`) or went through. A response outlives its body
+    /// (hyper takes a buffered body in one frame, then writes it out), so while no request
+    /// is in flight each write that goes through restarts the keep-alive clock.
     fn on_write(&self, pending: bool) {
         let stalled = self.stalled_ms.load(Relaxed);
-        if pending && stalled == 0 {
-            self.stalled_ms.store(millis(self.start.elapsed()) + 1, Relaxed);
-        } else if !pending && stalled != 0 {
+        if pending {
+            if stalled == 0 {
+                self.stalled_ms.store(millis(self.start.elapsed()) + 1, Relaxed);
+            }
+            return;
+        }
+        if stalled != 0 {
             self.stalled_ms.store(0, Relaxed);
+        }
+        if self.in_flight.load(Relaxed) == 0 {
+            self.set_deadline(self.keep_alive_timeout);
         }
     }
 
-    /// Whether writes have been refused for `body_timeout`.
-    fn write_stalled(&self) -> bool {
+    /// Whether the socket is refusing writes, and has for `body_timeout`.
+    fn write_stalled(&self) -> (bool, bool) {
         let stalled = self.stalled_ms.load(Relaxed);
-        stalled != 0 && self.start.elapsed() >= Duration::from_millis(stalled - 1) + self.body_timeout
+        let expired = stalled != 0 && self.start.elapsed() >= Duration::from_millis(stalled - 1) + self.body_timeout;
+        (stalled != 0, expired)
     }
 
     /// A request entered the app; the connection is busy until the guard drops.
@@ -107,10 +118,12 @@ impl Watch {
         let shortest = self.header_timeout.min(self.keep_alive_timeout).min(self.body_timeout);
         let recheck = (shortest / 2).max(Duration::from_millis(100));
         loop {
-            if self.write_stalled() {
+            let (stalled, expired) = self.write_stalled();
+            if expired {
                 return;
             }
-            if self.in_flight.load(Relaxed) > 0 {
+            // A response still being written is not idle, whatever its request's state.
+            if stalled || self.in_flight.load(Relaxed) > 0 {
                 tokio::time::sleep(recheck).await;
                 continue;
             }
