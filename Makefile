@@ -14,7 +14,7 @@ BENCH := target/release/spikard-bench
 OHA := .tools/bin/oha
 
 .PHONY: help venv build bench-build tools test test-rust test-python test-bench check-core \
-	bench bench-peers bench-micro lint fmt serve clean
+	bench bench-peers bench-micro fuzz soak lint fmt serve clean
 
 help:
 	@echo "make bench        spikard-python vs spikard-rust vs rust-baseline -> results/latest.{json,html}"
@@ -22,6 +22,8 @@ help:
 	@echo "make build   build the extension (release) into .venv"
 	@echo "make test    cargo tests + pytest through real servers"
 	@echo "make serve   serve workloads/apps/python/app.py on 127.0.0.1:8000"
+	@echo "make fuzz    each cargo-fuzz target for FUZZ_SECONDS (600) -> results/fuzz.txt"
+	@echo "make soak    1M requests, 100k that raise, SIGTERM under load -> results/soak.json"
 	@echo "make lint    rustfmt, clippy -D warnings, ruff, mypy"
 	@echo "make fmt     format Rust and Python"
 
@@ -60,8 +62,9 @@ bench-micro: build
 
 test: build test-rust check-core test-python test-bench
 
+# With the `fuzzing` feature: tests/fuzz_regressions.rs replays the fuzzers' found inputs.
 test-rust:
-	cargo test --workspace --exclude spikard-py
+	cargo test --workspace --exclude spikard-py --features spikard-core/fuzzing
 
 # spikard-core must stay pure Rust: no pyo3 anywhere in its dependency tree.
 check-core:
@@ -78,6 +81,16 @@ test-python: build
 test-bench: bench-build
 	tools/install-chromium.sh
 	$(PY) -m pytest workloads/tests -q
+
+# Fuzzing (nightly, libFuzzer): FUZZ_SECONDS per target, one after the other, on one core.
+FUZZ_SECONDS ?= 600
+fuzz:
+	tools/install-cargo-fuzz.sh
+	tools/fuzz.sh $(FUZZ_SECONDS)
+
+# Soak and fault runs against a release build (bounded: a few minutes on two cores).
+soak: bench-build
+	$(PY) tools/soak.py --output results/soak.json
 
 lint: venv
 	cargo fmt --all --check

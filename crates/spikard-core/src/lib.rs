@@ -22,6 +22,8 @@
 
 #![warn(missing_debug_implementations)]
 
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod handler;
 pub mod json;
 pub mod middleware;

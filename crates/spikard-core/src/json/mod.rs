@@ -5,7 +5,7 @@ pub mod big;
 mod document;
 mod encode;
 mod float;
-mod parse;
+pub(crate) mod parse;
 mod powers_of_five;
 mod words;
 

@@ -23,7 +23,7 @@ const MAX_NESTING: usize = super::MAX_DEPTH - 2;
 /// The arrays and objects open at the current position, kept between documents (with
 /// the rest of a document's scratch space) so parsing does not allocate it each time.
 #[derive(Default)]
-pub(super) struct Stack(Vec<Open>);
+pub(crate) struct Stack(Vec<Open>);
 
 /// An open array or object: its node's index on the tape and its length so far.
 struct Open {
@@ -39,7 +39,7 @@ struct Open {
 /// # Safety
 /// `buf` must be valid for reads and writes of `len + 8` bytes, the last eight zero, for
 /// as long as the tape's strings are used; nothing else may access it meanwhile.
-pub(super) unsafe fn parse(buf: *mut u8, len: usize, tape: &mut Vec<Node<'static>>, stack: &mut Stack) -> Option<()> {
+pub(crate) unsafe fn parse(buf: *mut u8, len: usize, tape: &mut Vec<Node<'static>>, stack: &mut Stack) -> Option<()> {
     tape.clear();
     // Room for every node, so `put` never grows the tape: a closed container spans two
     // bytes of its own, and every other node but a container's first item follows a

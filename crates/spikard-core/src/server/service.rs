@@ -93,8 +93,10 @@ impl App {
         if parts.version == Version::HTTP_11 {
             let mut hosts = parts.headers.get_all(header::HOST).iter();
             if hosts.next().is_none() || hosts.next().is_some() {
-                return Err(Problem::bad_request("An HTTP/1.1 request needs exactly one Host header")
-                    .with_header("connection", "close"));
+                return Err(
+                    Problem::bad_request("An HTTP/1.1 request needs exactly one Host header")
+                        .with_header("connection", "close"),
+                );
             }
         }
         Ok(())

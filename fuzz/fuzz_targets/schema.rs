@@ -1,0 +1,4 @@
+//! See `spikard_core::fuzzing::schema` for the property this target checks.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| spikard_core::fuzzing::schema(data));
