@@ -206,3 +206,93 @@ async fn graceful_shutdown_drains_in_flight_requests() {
     assert_eq!(&reply.body[..], b"\"done\"");
     stopping.await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn framing_headers_a_handler_sets_are_dropped() {
+    let mut r = Router::new();
+    r.get("/framed", |_req: Request| async {
+        let mut response = json_response(r#"{"ok":true}"#);
+        let headers = response.headers_mut();
+        headers.insert(http::header::CONTENT_LENGTH, http::HeaderValue::from_static("0"));
+        headers.insert(http::header::CONNECTION, http::HeaderValue::from_static("close"));
+        headers.insert(
+            http::header::TRANSFER_ENCODING,
+            http::HeaderValue::from_static("chunked"),
+        );
+        Ok(response)
+    })
+    .unwrap();
+    let server = spawn(r, config(1024)).unwrap();
+    let mut conn = H1::connect(server.addr()).await;
+    for _ in 0..3 {
+        // The server frames the body: the same connection stays in step.
+        let reply = conn.send(request("GET", "/framed", "")).await;
+        assert_eq!(reply.status, 200);
+        assert_eq!(&reply.body[..], br#"{"ok":true}"#);
+        assert_eq!(reply.headers[http::header::CONTENT_LENGTH], "11");
+        assert!(!reply.headers.contains_key(http::header::TRANSFER_ENCODING));
+    }
+    assert!(!conn.is_closed());
+}
+
+#[tokio::test]
+async fn idle_h2c_connections_are_closed_after_the_keep_alive_timeout() {
+    let server = spawn(
+        router(),
+        ServerConfig {
+            keep_alive_timeout: Duration::from_millis(300),
+            ..config(1024)
+        },
+    )
+    .unwrap();
+    let mut h2 = support::h2(server.addr()).await;
+    let reply = support::collect(h2.send_request(request("GET", "/users/1", "")).await.unwrap()).await;
+    assert_eq!(reply.status, 200);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let again = h2.send_request(request("GET", "/users/2", "")).await;
+    assert!(again.is_err(), "the idle h2c connection was not closed");
+}
+
+/// A request body that sends its first bytes and then nothing, without ending.
+struct Stalled(bool);
+
+impl http_body::Body for Stalled {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        if std::mem::replace(&mut self.0, true) {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(Some(Ok(http_body::Frame::data(Bytes::from_static(b"{\"a\"")))))
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_stalled_body_is_408_on_h2c_too() {
+    let server = spawn(
+        router(),
+        ServerConfig {
+            body_timeout: Duration::from_millis(300),
+            ..config(1024)
+        },
+    )
+    .unwrap();
+    let stream = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    let (mut send, conn) = hyper::client::conn::http2::handshake(
+        hyper_util::rt::TokioExecutor::new(),
+        hyper_util::rt::TokioIo::new(stream),
+    )
+    .await
+    .unwrap();
+    tokio::spawn(conn);
+    let response = send
+        .send_request(http::Request::post("/echo").body(Stalled(false)).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 408);
+}

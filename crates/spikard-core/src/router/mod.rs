@@ -112,6 +112,13 @@ impl Router {
         if !path.starts_with('/') {
             return Err(RouteError::new(&method, path, "a path must start with '/'"));
         }
+        if named_params(path) > MAX_PARAMS {
+            return Err(RouteError::new(
+                &method,
+                path,
+                format!("a route may have at most {MAX_PARAMS} parameters"),
+            ));
+        }
         let id = match self.by_path.get(path) {
             Some(&id) => id,
             None => {
@@ -165,6 +172,28 @@ impl Router {
         let params = decode_params(matched.params.iter())?;
         Ok(Resolved::Handler { handler, params, head })
     }
+}
+
+/// matchit names a route's parameters `a` to `z` internally and panics past that (found by
+/// the router fuzz target): more are refused at registration instead.
+const MAX_PARAMS: usize = 25;
+
+/// The `{name}` parameters of a route, as matchit counts them: not `{{`/`}}` escapes, not
+/// the `{*rest}` catch-all.
+fn named_params(path: &str) -> usize {
+    let bytes = path.as_bytes();
+    let (mut count, mut i) = (0, 0);
+    while i < bytes.len() {
+        match (bytes[i], bytes.get(i + 1)) {
+            (b'{', Some(b'{')) | (b'}', Some(b'}')) => i += 2,
+            (b'{', next) => {
+                count += usize::from(next != Some(&b'*'));
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    count
 }
 
 /// Percent-decodes path parameters; bytes that are not UTF-8 are a 422 on that parameter,

@@ -109,3 +109,16 @@ fn bad_routes_fail_at_registration_naming_the_route() {
     let err = r.get("/bad/{", ok).unwrap_err().to_string();
     assert!(err.contains("/bad/{"), "{err}");
 }
+
+#[test]
+fn too_many_parameters_are_refused_not_a_panic() {
+    let path = |n: usize| (0..n).map(|i| format!("/{{p{i}}}")).collect::<String>();
+    let mut router = Router::new();
+    router.get(&path(25), ok).expect("25 parameters fit");
+    let err = router.get(&format!("/x{}", path(26)), ok).unwrap_err();
+    assert!(err.to_string().contains("at most 25 parameters"), "{err}");
+    // Escaped braces and the catch-all do not count.
+    router
+        .get(&format!("/y{}/{{{{lit}}}}/{{*rest}}", path(25)), ok)
+        .expect("escapes and catch-all");
+}

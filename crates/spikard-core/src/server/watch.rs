@@ -10,7 +10,7 @@
 //! - from the connection's start, or from the first byte of a later head: `header_timeout`
 //!   for the whole head (dripping bytes does not extend it);
 //! - after the last response's last write: `keep_alive_timeout` until the next head's
-//!   first byte.
+//!   first byte (on h2c, until the next request: control frames do not count).
 //!
 //! While a request is in flight, handlers may take as long as they need and the request
 //! body has its own idle timeout (`request::collect_body`); a response the client stops
@@ -114,7 +114,7 @@ impl Watch {
     /// Completes once the connection has had no request in flight past its deadline, or
     /// its client has read nothing of a response for `body_timeout`.
     pub(super) async fn expired(&self) {
-        // While busy, look again after half the shortest timeout: cheap, and no wake-up to wire.
+        // Look again at least every half of the shortest timeout: cheap, and no wake-up to wire.
         let shortest = self.header_timeout.min(self.keep_alive_timeout).min(self.body_timeout);
         let recheck = (shortest / 2).max(Duration::from_millis(100));
         loop {
@@ -128,10 +128,13 @@ impl Watch {
                 continue;
             }
             let deadline = self.deadline();
-            if Instant::now() >= deadline {
+            let now = Instant::now();
+            if now >= deadline {
                 return;
             }
-            tokio::time::sleep_until(deadline).await;
+            // The deadline can also move closer (a head's clock, then a shorter keep-alive):
+            // never sleep past the next look.
+            tokio::time::sleep_until(deadline.min(now + recheck)).await;
         }
     }
 }
@@ -190,11 +193,22 @@ impl<B: Body<Data = Bytes> + Unpin> Body for Tracked<B> {
 pub(super) struct Watched<T> {
     inner: T,
     watch: Arc<Watch>,
+    /// The first bytes have been looked at, and told whether this is h2c.
+    sniffed: bool,
+    h2: bool,
 }
+
+/// How an h2c (prior knowledge) connection starts.
+const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0";
 
 impl<T> Watched<T> {
     pub(super) fn new(inner: T, watch: Arc<Watch>) -> Self {
-        Watched { inner, watch }
+        Watched {
+            inner,
+            watch,
+            sniffed: false,
+            h2: false,
+        }
     }
 }
 
@@ -202,8 +216,17 @@ impl<T: AsyncRead + Unpin> AsyncRead for Watched<T> {
     fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let before = buf.filled().len();
         let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
-        if buf.filled().len() > before {
-            self.watch.on_read();
+        let arrived = &buf.filled()[before..];
+        if !arrived.is_empty() {
+            if !self.sniffed {
+                self.sniffed = true;
+                self.h2 = arrived.starts_with(H2_PREFACE);
+            }
+            // On h2c, bytes between requests are control frames (window updates, pings),
+            // not the start of a head: they do not put off the keep-alive timeout.
+            if !self.h2 {
+                self.watch.on_read();
+            }
         }
         polled
     }
