@@ -138,3 +138,24 @@ def test_cli_rejects_a_bad_target(tmp_path: Path) -> None:
     )
     assert result.returncode != 0
     assert "is not a Spikard app" in result.stderr
+
+
+def test_cli_limit_flags_override_the_app(run_server) -> None:
+    port = free_port()
+    run_server(
+        [
+            sys.executable, "-m", "spikard", "run", f"{WORKLOAD_APP}:app", "--port", str(port),
+            "--body-limit", "64", "--max-header-size", "1024", "--keep-alive-timeout", "0.3",
+        ],
+        port,
+    )  # fmt: skip
+    status, body = get(port, "/json/small", "POST", b'{"pad": "' + b"x" * 100 + b'"}')
+    assert status == 413
+    assert json.loads(body)["detail"] == "Request body exceeds the limit of 64 bytes"
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", "/query?limit=1", headers={"x-big": "a" * 2000})
+    assert conn.getresponse().status == 431
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"GET /query?limit=1 HTTP/1.1\r\nHost: t\r\n\r\n")
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+        assert sock.recv(65536) == b"", "the idle keep-alive connection was closed"
