@@ -94,7 +94,7 @@ soak: bench-build
 
 lint: venv
 	cargo fmt --all --check
-	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy --workspace --all-targets --features spikard-core/fuzzing -- -D warnings
 	ruff check $(PKG) workloads tools examples
 	ruff format --check $(PKG) workloads tools examples
 	cd $(PKG) && mypy

@@ -12,8 +12,11 @@ use crate::router::Resolved;
 use crate::schema::{Schema, TapeView};
 use crate::{HandlerResult, Request, Router, Source, json_response};
 
+/// A property: panics when `data` breaks it.
+pub type Property = fn(&[u8]);
+
 /// The targets, by name, for the replay test.
-pub const TARGETS: [(&str, fn(&[u8])); 5] = [
+pub const TARGETS: [(&str, Property); 5] = [
     ("router", router),
     ("query_cookies", query_cookies),
     ("json_parse", json_parse),
@@ -220,7 +223,7 @@ pub fn json_encode(data: &[u8]) {
         // standard library's is, so the written text is checked with it.
         assert!(value[2].is_number());
         let mut alone = Vec::new();
-        write_f64_then(&mut alone, f, None);
+        assert!(write_f64_then(&mut alone, f, None));
         let back: f64 = std::str::from_utf8(&alone).expect("ASCII").parse().expect("a float");
         assert_eq!(back, f, "{f:e} was written {:?}", String::from_utf8_lossy(&alone));
     } else {

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use crate::problem::{FieldError, Source};
+use crate::problem::{Problem, Source};
 use crate::validate::{CoerceError, MAX_INT_DIGITS};
 
 /// serde_json reads an integer past 64 bits as an `f64`, which ends near 1.8e308.
@@ -12,8 +12,9 @@ const F64_DIGITS: usize = 300;
 /// `body` (valid JSON but for its big integers) as the validator should read it: integers
 /// of more than 300 digits are written as 10^300, which `f64` holds and which compares the
 /// same against any bound a schema can state. An integer of more than [`MAX_INT_DIGITS`]
-/// digits is refused with pydantic's `int_parsing_size`, as Python's `int()` refuses it.
-pub fn for_validation(body: &[u8]) -> Result<Cow<'_, [u8]>, FieldError> {
+/// digits is refused with a 422 holding pydantic's `int_parsing_size`, as Python's `int()`
+/// refuses it.
+pub fn for_validation(body: &[u8]) -> Result<Cow<'_, [u8]>, Problem> {
     let mut copy: Option<Vec<u8>> = None;
     let mut copied = 0;
     let mut i = 0;
@@ -32,7 +33,8 @@ pub fn for_validation(body: &[u8]) -> Result<Cow<'_, [u8]>, FieldError> {
                 let significant = digits.iter().skip_while(|&&b| b == b'0').count();
                 if significant > MAX_INT_DIGITS {
                     let input = String::from_utf8_lossy(digits).into_owned();
-                    return Err(CoerceError::int_too_long().into_field_error(Source::Body, &input));
+                    let error = CoerceError::int_too_long().into_field_error(Source::Body, &input);
+                    return Err(Problem::validation(vec![error]));
                 }
                 if significant > F64_DIGITS {
                     let out = copy.get_or_insert_with(|| Vec::with_capacity(body.len()));
@@ -98,7 +100,7 @@ mod tests {
 
         let too_long = format!(r#"[1, {{"n": {}}}]"#, "5".repeat(MAX_INT_DIGITS + 1));
         let err = for_validation(too_long.as_bytes()).unwrap_err();
-        assert_eq!(err.kind, "int_parsing_size");
+        assert_eq!(err.errors()[0].kind, "int_parsing_size");
         let at_limit = format!("[{}{}]", "0".repeat(10), "5".repeat(MAX_INT_DIGITS));
         assert!(
             for_validation(at_limit.as_bytes()).is_ok(),

@@ -253,7 +253,7 @@ fn read_body(plan: &BodyPlan, request: &Request, errors: &mut Vec<FieldError>) -
         }
         JsonBody::BigIntegers(bytes) => {
             // Integers past Python's digit limit are refused even where nothing else is checked.
-            let text = big::for_validation(bytes).map_err(|e| Problem::validation(vec![e]))?;
+            let text = big::for_validation(bytes)?;
             if let Some(schema) = &plan.schema {
                 let value: serde_json::Value =
                     serde_json::from_slice(&text).map_err(|e| Problem::bad_request(e.to_string()))?;
