@@ -302,7 +302,14 @@ impl Checker<'_, '_> {
         let mut seen = Seen::new(rule.properties.len());
         // Keys mostly come in the declared order: try the one after the last match first.
         let mut next = 0;
+        let depth = path.depth() + 1; // loc: the source, the path, then the key
         value.for_each_entry(|key, item| {
+            // A key sent again replaces its earlier value, as in the dict the handler gets
+            // (and as pydantic reads JSON): what the earlier value failed no longer counts.
+            // Only an object that already failed pays for the look.
+            if self.errors.len() > first {
+                forget_key(self.errors, first, depth, key);
+            }
             let here = Path::Key(path, key);
             let (text, head) = (key.as_bytes(), KnownKey::head(key.as_bytes()));
             let found = match rule.properties.get(next) {
@@ -337,7 +344,6 @@ impl Checker<'_, '_> {
             }
         }
         if self.errors.len() - first > 1 {
-            let depth = path.depth() + 1; // loc: the source, the path, then the key
             let rank = |err: &FieldError| match err.loc.get(depth) {
                 Some(Value::String(key)) => rule.properties.iter().position(|(name, _)| name.as_str() == key),
                 _ => None,
@@ -373,6 +379,19 @@ impl Seen {
         match self {
             Seen::Few(bits) => bits & (1 << i) != 0,
             Seen::Many(flags) => flags[i],
+        }
+    }
+}
+
+/// Drops the errors after `first` whose `loc` names `key` at `depth`: those of an earlier
+/// value of a key that is sent again.
+fn forget_key(errors: &mut Vec<FieldError>, first: usize, depth: usize, key: &str) {
+    let mut i = first;
+    while i < errors.len() {
+        if matches!(errors[i].loc.get(depth), Some(Value::String(k)) if k == key) {
+            errors.remove(i);
+        } else {
+            i += 1;
         }
     }
 }

@@ -255,3 +255,29 @@ fn recursive_refs_and_bad_schemas() {
     }
     assert!(Schema::compile(&json!({"title": "x"})).unwrap().accepts_anything());
 }
+
+#[test]
+fn a_key_sent_twice_is_judged_by_its_last_value() {
+    // As the handler's dict (and pydantic) see it: the last value wins, on the tape as on a
+    // serde_json value (found by the schema fuzz target).
+    let schema = Schema::compile(&json!({
+        "type": "object",
+        "properties": {"note": {"type": "string"}, "n": {"type": "integer"}},
+        "required": ["n"],
+    }))
+    .unwrap();
+    for (text, kinds) in [
+        (r#"{"n": 1, "note": true, "note": "fine"}"#, vec![]),
+        (r#"{"n": 1, "note": "fine", "note": true}"#, vec!["string_type"]),
+        (r#"{"n": "x", "note": 1, "n": 2, "note": "ok"}"#, vec![]),
+        (r#"{"n": 2, "n": "x"}"#, vec!["int_type"]),
+    ] {
+        let doc = crate::json::JsonDocument::parse(text.as_bytes()).unwrap();
+        let value: Value = serde_json::from_str(text).unwrap();
+        let (mut on_tape, mut on_value) = (Vec::new(), Vec::new());
+        schema.validate(TapeView(doc.nodes()), Source::Body, &[], &mut on_tape);
+        schema.validate(&value, Source::Body, &[], &mut on_value);
+        assert_eq!(on_tape, on_value, "{text}");
+        assert_eq!(on_tape.iter().map(|e| e.kind).collect::<Vec<_>>(), kinds, "{text}");
+    }
+}
