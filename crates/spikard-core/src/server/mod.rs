@@ -151,15 +151,16 @@ fn serve_connection(
     });
     let io = TokioIo::new(Watched::new(stream, Arc::clone(&watch)));
     let connection = graceful.watch(builder.serve_connection(io, service).into_owned());
-    tokio::spawn(async move {
+    let ended = Arc::clone(&watch);
+    let task = tokio::spawn(async move {
         let _slot = slot;
-        tokio::select! {
-            ended = connection => if let Err(err) = ended {
-                log::debug!("connection ended with an error: {err}");
-            },
-            () = watch.expired() => log::debug!("closed a connection idle past its timeout"),
+        if let Err(err) = connection.await {
+            log::debug!("connection ended with an error: {err}");
         }
+        ended.finish();
     });
+    // A task of its own, so the connection's polls never touch a timer.
+    tokio::spawn(watch::watchdog(watch, task.abort_handle()));
 }
 
 /// Connection-level accept errors (the peer gave up) are skipped; resource exhaustion such

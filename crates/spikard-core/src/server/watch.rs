@@ -3,144 +3,142 @@
 //! hyper bounds a request head only once it knows the protocol, and not at all between
 //! keep-alive requests, so a client that connects and sends nothing, drips a head one byte
 //! at a time, or idles after a response would hold its socket forever. Each connection has
-//! a [`Watch`]: the socket wrapper ([`Watched`]) notes when bytes arrive, each request holds
-//! a [`Busy`] guard until its response body is dropped, and [`Watch::expired`] completes when
-//! the connection has been without a request in flight past its deadline:
+//! a [`Watch`]: the socket wrapper ([`Watched`]) notes arriving bytes and refused writes,
+//! each request holds a [`Busy`] guard until its response body is dropped, and a
+//! [`watchdog`] task beside the connection samples that state every `tick` (half the
+//! shortest timeout) and aborts the connection's task when it has had no request in flight:
 //!
 //! - from the connection's start, or from the first byte of a later head: `header_timeout`
 //!   for the whole head (dripping bytes does not extend it);
-//! - after the last response's last write: `keep_alive_timeout` until the next head's
-//!   first byte (on h2c, until the next request: control frames do not count).
+//! - after the last request or write: `keep_alive_timeout` until the next head's first byte
+//!   (on h2c, until the next request: control frames do not count);
 //!
-//! While a request is in flight, handlers may take as long as they need and the request
-//! body has its own idle timeout (`request::collect_body`); a response the client stops
-//! reading (the socket refuses writes) for `body_timeout` closes the connection, so a
-//! client that never reads holds its response's memory for that long at most.
+//! or when the client has read nothing of a response (the socket refused every write) for
+//! `body_timeout`, so a client that never reads holds its response's memory that long at
+//! most. While a request is in flight, handlers may take as long as they need and the
+//! request body has its own idle timeout (`request::collect_body`).
+//!
+//! The request path pays a few relaxed atomic loads and stores and no clock read or timer:
+//! the watchdog reads the clock, once a tick, so a timeout fires between its value and half
+//! again.
 
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::Relaxed};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
 use super::ServerConfig;
 
-/// One connection's timing state, shared by its socket, its requests and its watchdog.
+/// One connection's state, shared by its socket, its requests and its watchdog.
 #[derive(Debug)]
 pub(super) struct Watch {
-    start: Instant,
     header_timeout: Duration,
     keep_alive_timeout: Duration,
     body_timeout: Duration,
     /// Requests whose response body has not been dropped yet (h2 has several).
     in_flight: AtomicU32,
-    /// A head is being read: its deadline is set and arriving bytes do not move it.
+    /// Bytes of a head have arrived with no request in flight (true from the start).
     reading_head: AtomicBool,
-    /// Milliseconds after `start` past which an idle connection is closed.
-    deadline_ms: AtomicU64,
-    /// Milliseconds after `start` (plus one, so 0 means "not stalled") since which the
-    /// socket has refused every write.
-    stalled_ms: AtomicU64,
+    /// A request started or finished, or a write went through, since the last tick.
+    active: AtomicBool,
+    /// The last write was refused: the client is not reading.
+    stalled: AtomicBool,
+    /// The connection has ended; the watchdog stops.
+    done: AtomicBool,
 }
 
 impl Watch {
     pub(super) fn new(config: &ServerConfig) -> Arc<Watch> {
         Arc::new(Watch {
-            start: Instant::now(),
             header_timeout: config.header_timeout,
             keep_alive_timeout: config.keep_alive_timeout,
             body_timeout: config.body_timeout,
             in_flight: AtomicU32::new(0),
             reading_head: AtomicBool::new(true),
-            deadline_ms: AtomicU64::new(millis(config.header_timeout)),
-            stalled_ms: AtomicU64::new(0),
+            active: AtomicBool::new(false),
+            stalled: AtomicBool::new(false),
+            done: AtomicBool::new(false),
         })
     }
 
-    fn set_deadline(&self, after: Duration) {
-        self.deadline_ms.store(millis(self.start.elapsed() + after), Relaxed);
-    }
-
-    fn deadline(&self) -> Instant {
-        self.start + Duration::from_millis(self.deadline_ms.load(Relaxed))
-    }
-
-    /// Bytes arrived: the first ones of a head start its clock.
+    /// Bytes arrived: with no request in flight, they are a head's.
     fn on_read(&self) {
-        if self.in_flight.load(Relaxed) == 0 && !self.reading_head.swap(true, Relaxed) {
-            self.set_deadline(self.header_timeout);
+        if self.in_flight.load(Relaxed) == 0 && !self.reading_head.load(Relaxed) {
+            self.reading_head.store(true, Relaxed);
         }
     }
 
-    /// A write was refused (`pending`) or went through. A response outlives its body
-    /// (hyper takes a buffered body in one frame, then writes it out), so while no request
-    /// is in flight each write that goes through restarts the keep-alive clock.
+    /// A write was refused (`pending`) or went through.
     fn on_write(&self, pending: bool) {
-        let stalled = self.stalled_ms.load(Relaxed);
-        if pending {
-            if stalled == 0 {
-                self.stalled_ms.store(millis(self.start.elapsed()) + 1, Relaxed);
-            }
-            return;
+        if pending != self.stalled.load(Relaxed) {
+            self.stalled.store(pending, Relaxed);
         }
-        if stalled != 0 {
-            self.stalled_ms.store(0, Relaxed);
+        if !pending && !self.active.load(Relaxed) {
+            self.active.store(true, Relaxed);
         }
-        if self.in_flight.load(Relaxed) == 0 {
-            self.set_deadline(self.keep_alive_timeout);
-        }
-    }
-
-    /// Whether the socket is refusing writes, and has for `body_timeout`.
-    fn write_stalled(&self) -> (bool, bool) {
-        let stalled = self.stalled_ms.load(Relaxed);
-        let expired = stalled != 0 && self.start.elapsed() >= Duration::from_millis(stalled - 1) + self.body_timeout;
-        (stalled != 0, expired)
     }
 
     /// A request entered the app; the connection is busy until the guard drops.
     pub(super) fn begin(self: &Arc<Self>) -> Busy {
         self.in_flight.fetch_add(1, Relaxed);
         self.reading_head.store(false, Relaxed);
+        self.active.store(true, Relaxed);
         Busy(Arc::clone(self))
     }
 
-    /// Completes once the connection has had no request in flight past its deadline, or
-    /// its client has read nothing of a response for `body_timeout`.
-    pub(super) async fn expired(&self) {
-        // Look again at least every half of the shortest timeout: cheap, and no wake-up to wire.
-        let shortest = self.header_timeout.min(self.keep_alive_timeout).min(self.body_timeout);
-        let recheck = (shortest / 2).max(Duration::from_millis(100));
-        loop {
-            let (stalled, expired) = self.write_stalled();
-            if expired {
-                return;
-            }
-            // A response still being written is not idle, whatever its request's state.
-            if stalled || self.in_flight.load(Relaxed) > 0 {
-                tokio::time::sleep(recheck).await;
-                continue;
-            }
-            let deadline = self.deadline();
-            let now = Instant::now();
-            if now >= deadline {
-                return;
-            }
-            // The deadline can also move closer (a head's clock, then a shorter keep-alive):
-            // never sleep past the next look.
-            tokio::time::sleep_until(deadline.min(now + recheck)).await;
-        }
+    /// The connection's task has ended.
+    pub(super) fn finish(&self) {
+        self.done.store(true, Relaxed);
     }
 }
 
-fn millis(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX / 2)
+/// Samples `watch` every tick until its connection ends, aborting the connection's task
+/// when one of the module's timeouts has passed.
+pub(super) async fn watchdog(watch: Arc<Watch>, connection: AbortHandle) {
+    let shortest = watch
+        .header_timeout
+        .min(watch.keep_alive_timeout)
+        .min(watch.body_timeout);
+    let tick = (shortest / 2).max(Duration::from_millis(50));
+    // When the current head, idle spell and write stall were first seen.
+    let (mut head_since, mut idle_since, mut stall_since) = (Some(Instant::now()), None, None);
+    loop {
+        tokio::time::sleep(tick).await;
+        if watch.done.load(Relaxed) {
+            return;
+        }
+        let now = Instant::now();
+        let stalled = watch.stalled.load(Relaxed);
+        stall_since = if stalled { stall_since.or(Some(now)) } else { None };
+        if watch.active.swap(false, Relaxed) {
+            (head_since, idle_since) = (None, None);
+        }
+        let expired = if stall_since.is_some_and(|t| now - t >= watch.body_timeout) {
+            true
+        } else if stalled || watch.in_flight.load(Relaxed) > 0 {
+            (head_since, idle_since) = (None, None);
+            false
+        } else if watch.reading_head.load(Relaxed) {
+            idle_since = None;
+            now - *head_since.get_or_insert(now) >= watch.header_timeout
+        } else {
+            head_since = None;
+            now - *idle_since.get_or_insert(now) >= watch.keep_alive_timeout
+        };
+        if expired {
+            log::debug!("closing a connection past its timeout");
+            connection.abort();
+            return;
+        }
+    }
 }
 
 /// Held by a request from the moment it enters the app until its response body is dropped.
@@ -149,10 +147,8 @@ pub(super) struct Busy(Arc<Watch>);
 
 impl Drop for Busy {
     fn drop(&mut self) {
-        let watch = &self.0;
-        if watch.in_flight.fetch_sub(1, Relaxed) == 1 {
-            watch.set_deadline(watch.keep_alive_timeout);
-        }
+        self.0.in_flight.fetch_sub(1, Relaxed);
+        self.0.active.store(true, Relaxed);
     }
 }
 
