@@ -296,3 +296,48 @@ async fn a_stalled_body_is_408_on_h2c_too() {
         .unwrap();
     assert_eq!(response.status(), 408);
 }
+
+#[tokio::test]
+async fn an_h2c_client_that_never_opens_its_window_is_dropped() {
+    let mut r = Router::new();
+    r.get("/big", |_req: Request| async {
+        Ok(json_response(vec![b'1'; 256 * 1024]))
+    })
+    .unwrap();
+    let server = spawn(
+        r,
+        ServerConfig {
+            body_timeout: Duration::from_millis(300),
+            keep_alive_timeout: Duration::from_millis(300),
+            ..config(1024)
+        },
+    )
+    .unwrap();
+    let stream = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    // hyper hands the buffered body to h2 and drops it; what waits for the window is then
+    // h2's, and the connection counts as idle: closed at the keep-alive timeout unless a
+    // write goes through. A window smaller than the body that the client never widens: the response waits on
+    // flow control without a single write being refused.
+    let (mut send, conn) = hyper::client::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
+        .initial_stream_window_size(1024)
+        .initial_connection_window_size(1024)
+        .handshake::<_, http_body_util::Empty<Bytes>>(hyper_util::rt::TokioIo::new(stream))
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let response = send
+        .send_request(http::Request::get("/big").body(http_body_util::Empty::new()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    // Hold the body without reading it (which would widen the window), then look.
+    let body = response.into_body();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    use http_body_util::BodyExt;
+    let read = tokio::time::timeout(Duration::from_secs(5), body.collect()).await;
+    assert!(
+        matches!(read, Ok(Err(_))),
+        "the connection was not closed: {:?}",
+        read.map(|r| r.map(|c| c.to_bytes().len()))
+    );
+}

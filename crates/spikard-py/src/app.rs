@@ -117,9 +117,9 @@ impl Server {
             body_limit,
             shutdown_timeout: seconds("shutdown_timeout", shutdown_timeout)?,
             workers,
-            header_timeout: seconds("header_timeout", header_timeout)?,
-            keep_alive_timeout: seconds("keep_alive_timeout", keep_alive_timeout)?,
-            body_timeout: seconds("body_timeout", body_timeout)?,
+            header_timeout: positive_seconds("header_timeout", header_timeout)?,
+            keep_alive_timeout: positive_seconds("keep_alive_timeout", keep_alive_timeout)?,
+            body_timeout: positive_seconds("body_timeout", body_timeout)?,
             max_connections,
             max_header_size,
         };
@@ -270,6 +270,14 @@ impl Server {
 fn seconds(name: &str, value: f64) -> PyResult<Duration> {
     Duration::try_from_secs_f64(value)
         .map_err(|_| PyValueError::new_err(format!("{name} must be a non-negative number of seconds")))
+}
+
+/// A timeout that must be above zero (zero would close every connection at once).
+fn positive_seconds(name: &str, value: f64) -> PyResult<Duration> {
+    match seconds(name, value)? {
+        d if d.is_zero() => Err(PyValueError::new_err(format!("{name} must be more than 0 seconds"))),
+        d => Ok(d),
+    }
 }
 
 fn resolve(host: &str, port: u16) -> PyResult<SocketAddr> {

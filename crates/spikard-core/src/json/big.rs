@@ -6,12 +6,17 @@ use std::borrow::Cow;
 use crate::problem::{Problem, Source};
 use crate::validate::{CoerceError, MAX_INT_DIGITS};
 
-/// serde_json reads an integer past 64 bits as an `f64`, which ends near 1.8e308.
-const F64_DIGITS: usize = 300;
+/// serde_json reads an integer past 64 bits as an `f64`, which holds every integer of up to
+/// 308 digits (to within its precision) and none longer.
+const F64_DIGITS: usize = 308;
+
+/// What a longer integer is read as: the largest `f64`, which no finite bound is below
+/// without the integer being above it too.
+const F64_MAX: &[u8] = b"1.7976931348623157e308";
 
 /// `body` (valid JSON but for its big integers) as the validator should read it: integers
-/// of more than 300 digits are written as 10^300, which `f64` holds and which compares the
-/// same against any bound a schema can state. An integer of more than [`MAX_INT_DIGITS`]
+/// of more than 308 digits, which `f64` cannot hold, are written as the largest `f64`
+/// (with their sign), which compares the same against any bound a schema can state. An integer of more than [`MAX_INT_DIGITS`]
 /// digits is refused with a 422 holding pydantic's `int_parsing_size`, as Python's `int()`
 /// refuses it.
 pub fn for_validation(body: &[u8]) -> Result<Cow<'_, [u8]>, Problem> {
@@ -39,8 +44,7 @@ pub fn for_validation(body: &[u8]) -> Result<Cow<'_, [u8]>, Problem> {
                 if significant > F64_DIGITS {
                     let out = copy.get_or_insert_with(|| Vec::with_capacity(body.len()));
                     out.extend_from_slice(&body[copied..start]);
-                    out.push(b'1');
-                    out.resize(out.len() + F64_DIGITS, b'0');
+                    out.extend_from_slice(F64_MAX);
                     copied = i;
                 }
             }
@@ -95,7 +99,12 @@ mod tests {
         );
         let copy = for_validation(long.as_bytes()).unwrap();
         let value: serde_json::Value = serde_json::from_slice(&copy).unwrap();
-        assert_eq!(value["a"].as_f64(), Some(-1e300));
+        assert_eq!(value["a"].as_f64(), Some(-f64::MAX));
+        let fits = format!("[{}]", "2".repeat(F64_DIGITS));
+        assert!(
+            matches!(for_validation(fits.as_bytes()), Ok(Cow::Borrowed(_))),
+            "f64 holds it"
+        );
         assert_eq!(value["s"].as_str().unwrap().len(), 400, "strings are left alone");
 
         let too_long = format!(r#"[1, {{"n": {}}}]"#, "5".repeat(MAX_INT_DIGITS + 1));

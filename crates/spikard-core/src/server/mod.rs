@@ -147,7 +147,11 @@ fn serve_connection(
     let service = service_fn(move |request| {
         let app = Arc::clone(&app);
         let busy = requests.begin();
-        async move { Ok::<_, Infallible>(app.handle(request).await.map(|body| Tracked::new(body, busy))) }
+        async move {
+            let response = app.handle(request).await;
+            let responding = busy.responding();
+            Ok::<_, Infallible>(response.map(|body| Tracked::new(body, responding)))
+        }
     });
     let io = TokioIo::new(Watched::new(stream, Arc::clone(&watch)));
     let connection = graceful.watch(builder.serve_connection(io, service).into_owned());

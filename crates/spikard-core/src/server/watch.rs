@@ -3,24 +3,25 @@
 //! hyper bounds a request head only once it knows the protocol, and not at all between
 //! keep-alive requests, so a client that connects and sends nothing, drips a head one byte
 //! at a time, or idles after a response would hold its socket forever. Each connection has
-//! a [`Watch`]: the socket wrapper ([`Watched`]) notes arriving bytes and refused writes,
-//! each request holds a [`Busy`] guard until its response body is dropped, and a
-//! [`watchdog`] task beside the connection samples that state every `tick` (half the
-//! shortest timeout) and aborts the connection's task when it has had no request in flight:
+//! a [`Watch`]: the socket wrapper ([`Watched`]) notes arriving bytes and writes that went
+//! through or were refused; each request holds a [`Busy`] guard while its handler runs and a
+//! [`Responding`] guard until its response body is dropped; and a [`watchdog`] task beside
+//! the connection samples that state every tick (half the shortest timeout) and aborts the
+//! connection's task:
 //!
-//! - from the connection's start, or from the first byte of a later head: `header_timeout`
-//!   for the whole head (dripping bytes does not extend it);
-//! - after the last request or write: `keep_alive_timeout` until the next head's first byte
-//!   (on h2c, until the next request: control frames do not count);
+//! - with nothing to answer, `header_timeout` after the connection's start or a later head's
+//!   first byte, for the whole head (dripping bytes does not extend it);
+//! - with nothing to answer, `keep_alive_timeout` after the last request or write, until the
+//!   next head's first byte (on h2c, until the next request: control frames do not count);
+//! - with a response owed or being written, `body_timeout` after the last write that went
+//!   through: a client that never reads holds its response that long at most, while a slow
+//!   reader is never cut. (On h2c, hyper hands a buffered body to h2 at once; what then waits
+//!   for the client's flow-control window counts as idle, under `keep_alive_timeout`.)
 //!
-//! or when the client has read nothing of a response (the socket refused every write) for
-//! `body_timeout`, so a client that never reads holds its response's memory that long at
-//! most. While a request is in flight, handlers may take as long as they need and the
-//! request body has its own idle timeout (`request::collect_body`).
-//!
-//! The request path pays a few relaxed atomic loads and stores and no clock read or timer:
-//! the watchdog reads the clock, once a tick, so a timeout fires between its value and half
-//! again.
+//! While a handler runs nothing here applies; the request body has its own idle timeout
+//! (`request::collect_body`). The request path pays a few relaxed atomic loads and stores,
+//! no clock read or timer: the watchdog reads the clock once a tick, so a timeout fires
+//! between its value and half again.
 
 use std::io;
 use std::pin::Pin;
@@ -43,13 +44,17 @@ pub(super) struct Watch {
     header_timeout: Duration,
     keep_alive_timeout: Duration,
     body_timeout: Duration,
-    /// Requests whose response body has not been dropped yet (h2 has several).
-    in_flight: AtomicU32,
-    /// Bytes of a head have arrived with no request in flight (true from the start).
+    /// Requests whose handler is running (h2 has several).
+    handling: AtomicU32,
+    /// Responses produced whose body has not been dropped yet.
+    responding: AtomicU32,
+    /// Bytes of a head have arrived with nothing in flight (true from the start).
     reading_head: AtomicBool,
-    /// A request started or finished, or a write went through, since the last tick.
+    /// A request started or finished since the last tick.
     active: AtomicBool,
-    /// The last write was refused: the client is not reading.
+    /// A write went through since the last tick.
+    wrote: AtomicBool,
+    /// The last write was refused: bytes wait for the client to read.
     stalled: AtomicBool,
     /// The connection has ended; the watchdog stops.
     done: AtomicBool,
@@ -61,17 +66,19 @@ impl Watch {
             header_timeout: config.header_timeout,
             keep_alive_timeout: config.keep_alive_timeout,
             body_timeout: config.body_timeout,
-            in_flight: AtomicU32::new(0),
+            handling: AtomicU32::new(0),
+            responding: AtomicU32::new(0),
             reading_head: AtomicBool::new(true),
             active: AtomicBool::new(false),
+            wrote: AtomicBool::new(false),
             stalled: AtomicBool::new(false),
             done: AtomicBool::new(false),
         })
     }
 
-    /// Bytes arrived: with no request in flight, they are a head's.
+    /// Bytes arrived: with nothing in flight, they are a head's.
     fn on_read(&self) {
-        if self.in_flight.load(Relaxed) == 0 && !self.reading_head.load(Relaxed) {
+        if self.handling.load(Relaxed) == 0 && self.responding.load(Relaxed) == 0 && !self.reading_head.load(Relaxed) {
             self.reading_head.store(true, Relaxed);
         }
     }
@@ -81,14 +88,14 @@ impl Watch {
         if pending != self.stalled.load(Relaxed) {
             self.stalled.store(pending, Relaxed);
         }
-        if !pending && !self.active.load(Relaxed) {
-            self.active.store(true, Relaxed);
+        if !pending && !self.wrote.load(Relaxed) {
+            self.wrote.store(true, Relaxed);
         }
     }
 
-    /// A request entered the app; the connection is busy until the guard drops.
+    /// A request entered the app; the connection is busy until its handler returns.
     pub(super) fn begin(self: &Arc<Self>) -> Busy {
-        self.in_flight.fetch_add(1, Relaxed);
+        self.handling.fetch_add(1, Relaxed);
         self.reading_head.store(false, Relaxed);
         self.active.store(true, Relaxed);
         Busy(Arc::clone(self))
@@ -108,29 +115,33 @@ pub(super) async fn watchdog(watch: Arc<Watch>, connection: AbortHandle) {
         .min(watch.keep_alive_timeout)
         .min(watch.body_timeout);
     let tick = (shortest / 2).max(Duration::from_millis(50));
-    // When the current head, idle spell and write stall were first seen.
-    let (mut head_since, mut idle_since, mut stall_since) = (Some(Instant::now()), None, None);
+    // When the current head, idle spell and wait for a write were first seen.
+    let (mut head_since, mut idle_since, mut quiet_since) = (Some(Instant::now()), None, None);
     loop {
         tokio::time::sleep(tick).await;
         if watch.done.load(Relaxed) {
             return;
         }
         let now = Instant::now();
-        let stalled = watch.stalled.load(Relaxed);
-        stall_since = if stalled { stall_since.or(Some(now)) } else { None };
-        if watch.active.swap(false, Relaxed) {
+        let wrote = watch.wrote.swap(false, Relaxed);
+        if watch.active.swap(false, Relaxed) || wrote {
             (head_since, idle_since) = (None, None);
         }
-        let expired = if stall_since.is_some_and(|t| now - t >= watch.body_timeout) {
-            true
-        } else if stalled || watch.in_flight.load(Relaxed) > 0 {
-            (head_since, idle_since) = (None, None);
+        if wrote {
+            quiet_since = None;
+        }
+        let expired = if watch.handling.load(Relaxed) > 0 {
+            // A handler may take as long as it needs.
+            (head_since, idle_since, quiet_since) = (None, None, None);
             false
+        } else if watch.responding.load(Relaxed) > 0 || watch.stalled.load(Relaxed) {
+            (head_since, idle_since) = (None, None);
+            now - *quiet_since.get_or_insert(now) >= watch.body_timeout
         } else if watch.reading_head.load(Relaxed) {
-            idle_since = None;
+            (idle_since, quiet_since) = (None, None);
             now - *head_since.get_or_insert(now) >= watch.header_timeout
         } else {
-            head_since = None;
+            (head_since, quiet_since) = (None, None);
             now - *idle_since.get_or_insert(now) >= watch.keep_alive_timeout
         };
         if expired {
@@ -141,27 +152,51 @@ pub(super) async fn watchdog(watch: Arc<Watch>, connection: AbortHandle) {
     }
 }
 
-/// Held by a request from the moment it enters the app until its response body is dropped.
+/// Held by a request while its handler runs.
 #[derive(Debug)]
 pub(super) struct Busy(Arc<Watch>);
 
+impl Busy {
+    /// The handler returned: the response is owed until its body is dropped.
+    pub(super) fn responding(self) -> Responding {
+        let watch = Arc::clone(&self.0);
+        watch.responding.fetch_add(1, Relaxed);
+        drop(self);
+        Responding(watch)
+    }
+}
+
 impl Drop for Busy {
     fn drop(&mut self) {
-        self.0.in_flight.fetch_sub(1, Relaxed);
+        self.0.handling.fetch_sub(1, Relaxed);
         self.0.active.store(true, Relaxed);
     }
 }
 
-/// A response body that keeps its request counted as in flight until hyper drops it.
+/// Held by a response from its handler's return until hyper drops its body.
+#[derive(Debug)]
+pub(super) struct Responding(Arc<Watch>);
+
+impl Drop for Responding {
+    fn drop(&mut self) {
+        self.0.responding.fetch_sub(1, Relaxed);
+        self.0.active.store(true, Relaxed);
+    }
+}
+
+/// A response body that keeps its response counted as owed until hyper drops it.
 #[derive(Debug)]
 pub(super) struct Tracked<B> {
     inner: B,
-    _busy: Busy,
+    _responding: Responding,
 }
 
 impl<B> Tracked<B> {
-    pub(super) fn new(inner: B, busy: Busy) -> Self {
-        Tracked { inner, _busy: busy }
+    pub(super) fn new(inner: B, responding: Responding) -> Self {
+        Tracked {
+            inner,
+            _responding: responding,
+        }
     }
 }
 

@@ -145,8 +145,9 @@ _pools = threading.local()
 
 
 def run_blocking(call: Callable[[], T]) -> asyncio.Future[T]:
-    """Run `call` on the running server loop's blocking pool."""
-    return asyncio.get_running_loop().run_in_executor(_pools.current, call)
+    """Run `call` on the running server loop's blocking pool (off a server's loop, as in a
+    test that runs `BackgroundTasks` itself, on asyncio's default executor)."""
+    return asyncio.get_running_loop().run_in_executor(getattr(_pools, "current", None), call)
 
 
 class _NoLifespan:
