@@ -106,8 +106,8 @@ fn connection_builder(config: &ServerConfig) -> auto::Builder<TokioExecutor> {
     // with a problem+json 431; one past the buffer gets hyper's own bare 431 and a close.
     let read_buffer = (2 * config.max_header_size).max(READ_BUFFER_MIN);
     // No hyper timer: its header-read timer is re-armed for every request, which can wake a
-    // parked worker each time (measured: about a quarter of spikard-python's throughput on
-    // path-simple); `watch` enforces the same timeout per connection instead.
+    // parked worker each time (what it cost: docs/benchmarks.md); `watch` enforces the same
+    // timeout per connection instead.
     builder.http1().header_read_timeout(None).max_buf_size(read_buffer);
     builder
         .http2()
