@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use anyhow::{Context, anyhow, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use spikard_bench::results::RunDocument;
 use spikard_bench::run::{self, Options};
@@ -103,20 +104,20 @@ fn main() -> ExitCode {
     match real_main(Cli::parse()) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("spikard-bench: {e}");
+            eprintln!("spikard-bench: {e:#}");
             ExitCode::FAILURE
         }
     }
 }
 
-fn real_main(cli: Cli) -> Result<ExitCode, String> {
+fn real_main(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(args) => run_command(args),
         Command::Compare { old, new, fail_below } => {
             let (old, new) = (RunDocument::read(&old)?, RunDocument::read(&new)?);
             let changes = compare::changes(&old, &new);
             if changes.is_empty() {
-                return Err("the two runs have no (target, workload) measured in both".into());
+                bail!("the two runs have no (target, workload) measured in both");
             }
             println!("{}", compare::render(&changes, fail_below));
             let regressed = fail_below.is_some_and(|t| changes.iter().any(|c| c.below(t)));
@@ -130,7 +131,7 @@ fn real_main(cli: Cli) -> Result<ExitCode, String> {
             let docs = runs
                 .iter()
                 .map(|p| RunDocument::read(p))
-                .collect::<Result<Vec<_>, _>>()?;
+                .collect::<anyhow::Result<Vec<_>>>()?;
             let text = match format {
                 Format::Html => report::html(&docs),
                 Format::Markdown => report::markdown(&docs),
@@ -142,9 +143,9 @@ fn real_main(cli: Cli) -> Result<ExitCode, String> {
     }
 }
 
-fn run_command(args: RunArgs) -> Result<ExitCode, String> {
+fn run_command(args: RunArgs) -> anyhow::Result<ExitCode> {
     let secs = |s: f64, what: &str| {
-        Duration::try_from_secs_f64(s).map_err(|_| format!("--{what} must be a non-negative number of seconds"))
+        Duration::try_from_secs_f64(s).map_err(|_| anyhow!("--{what} must be a non-negative number of seconds"))
     };
     let (duration, warmup, replicates) = if args.quick {
         (Duration::from_secs(1), Duration::from_millis(500), 1)
@@ -157,7 +158,9 @@ fn run_command(args: RunArgs) -> Result<ExitCode, String> {
     };
     let pin = match args.pin {
         Some(p) => {
-            let (s, l) = p.split_once(':').ok_or("--pin takes SERVER_CPUS:OHA_CPUS, e.g. 0:1")?;
+            let (s, l) = p
+                .split_once(':')
+                .context("--pin takes SERVER_CPUS:OHA_CPUS, e.g. 0:1")?;
             Some((s.to_owned(), l.to_owned()))
         }
         None => None,
@@ -165,7 +168,7 @@ fn run_command(args: RunArgs) -> Result<ExitCode, String> {
     let root = args
         .root
         .canonicalize()
-        .map_err(|e| format!("--root {}: {e}", args.root.display()))?;
+        .with_context(|| format!("--root {}", args.root.display()))?;
     let catalog = Catalog::load(&root.join("workloads"))?;
     let opts = Options {
         oha: root.join(&args.oha),
@@ -185,7 +188,7 @@ fn run_command(args: RunArgs) -> Result<ExitCode, String> {
     };
     let doc = run::run(&catalog, &opts)?;
     print!("{}", table::render(&doc));
-    let json = serde_json::to_vec_pretty(&doc).map_err(|e| e.to_string())?;
+    let json = serde_json::to_vec_pretty(&doc)?;
     write(&args.output, &json)?;
     eprintln!("wrote {}", args.output.display());
     if let Some(html) = &args.html {
@@ -208,9 +211,9 @@ fn run_command(args: RunArgs) -> Result<ExitCode, String> {
     }
 }
 
-fn write(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
+fn write(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    std::fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
 }

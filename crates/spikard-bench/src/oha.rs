@@ -5,6 +5,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
+use anyhow::Context;
 use serde::Deserialize;
 
 /// The parts of oha's JSON report the runner uses. Times are in seconds.
@@ -37,8 +38,8 @@ pub struct Summary {
 }
 
 impl OhaReport {
-    pub fn parse(json: &[u8]) -> Result<OhaReport, String> {
-        serde_json::from_slice(json).map_err(|e| format!("unreadable oha report: {e}"))
+    pub fn parse(json: &[u8]) -> anyhow::Result<OhaReport> {
+        serde_json::from_slice(json).context("unreadable oha report")
     }
 
     /// A latency percentile in seconds: `percentile("p99.9")`.
@@ -120,11 +121,11 @@ pub fn command(oha: &Path, spec: &LoadSpec<'_>) -> Command {
 }
 
 /// `oha --version`, e.g. `oha 1.16.0`.
-pub fn version(oha: &Path) -> Result<String, String> {
+pub fn version(oha: &Path) -> anyhow::Result<String> {
     let out = Command::new(oha)
         .arg("--version")
         .output()
-        .map_err(|e| format!("cannot run {}: {e}", oha.display()))?;
+        .with_context(|| format!("cannot run {}", oha.display()))?;
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::oha::OhaReport;
@@ -246,17 +247,17 @@ impl RunDocument {
     }
 
     /// The document, checked for the schema version this build reads.
-    pub fn read(path: &std::path::Path) -> Result<RunDocument, String> {
-        let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    pub fn read(path: &std::path::Path) -> anyhow::Result<RunDocument> {
+        let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
         let doc: RunDocument =
-            serde_json::from_slice(&bytes).map_err(|e| format!("{} is not a result document: {e}", path.display()))?;
+            serde_json::from_slice(&bytes).with_context(|| format!("{} is not a result document", path.display()))?;
         let major = |v: &str| v.split('.').next().map(str::to_owned);
         if major(&doc.schema_version) != major(SCHEMA_VERSION) {
-            return Err(format!(
+            bail!(
                 "{} has schema_version {}, this build reads {SCHEMA_VERSION}",
                 path.display(),
                 doc.schema_version
-            ));
+            );
         }
         Ok(doc)
     }

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use anyhow::{Context, anyhow};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -77,15 +78,9 @@ pub struct Catalog {
 
 impl Catalog {
     /// Reads `dir/workloads.json` and `dir/targets.json`.
-    pub fn load(dir: &Path) -> Result<Catalog, String> {
-        let read = |name: &str| {
-            let path = dir.join(name);
-            std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
-        };
-        let workloads: WorkloadFile =
-            serde_json::from_slice(&read("workloads.json")?).map_err(|e| format!("workloads.json: {e}"))?;
-        let targets: TargetFile =
-            serde_json::from_slice(&read("targets.json")?).map_err(|e| format!("targets.json: {e}"))?;
+    pub fn load(dir: &Path) -> anyhow::Result<Catalog> {
+        let workloads: WorkloadFile = read_json(dir, "workloads.json")?;
+        let targets: TargetFile = read_json(dir, "targets.json")?;
         Ok(Catalog {
             dir: dir.to_owned(),
             workloads: workloads.workloads,
@@ -93,36 +88,38 @@ impl Catalog {
         })
     }
 
-    pub fn workload(&self, name: &str) -> Result<&Workload, String> {
+    pub fn workload(&self, name: &str) -> anyhow::Result<&Workload> {
         self.workloads.iter().find(|w| w.name == name).ok_or_else(|| {
             let known: Vec<_> = self.workloads.iter().map(|w| w.name.as_str()).collect();
-            format!("unknown workload {name:?} (known: {})", known.join(", "))
+            anyhow!("unknown workload {name:?} (known: {})", known.join(", "))
         })
     }
 
-    pub fn target(&self, name: &str) -> Result<&Target, String> {
+    pub fn target(&self, name: &str) -> anyhow::Result<&Target> {
         self.targets.iter().find(|t| t.name == name).ok_or_else(|| {
             let known: Vec<_> = self.targets.iter().map(|t| t.name.as_str()).collect();
-            format!("unknown target {name:?} (known: {})", known.join(", "))
+            anyhow!("unknown target {name:?} (known: {})", known.join(", "))
         })
     }
 
     /// The workload's payload bytes, if it has one.
-    pub fn body(&self, workload: &Workload) -> Result<Option<Vec<u8>>, String> {
-        match &workload.body {
-            None => Ok(None),
-            Some(rel) => {
-                let path = self.body_path(rel);
-                std::fs::read(&path)
-                    .map(Some)
-                    .map_err(|e| format!("cannot read {}: {e}", path.display()))
-            }
-        }
+    pub fn body(&self, workload: &Workload) -> anyhow::Result<Option<Vec<u8>>> {
+        workload.body.as_ref().map(|rel| read(&self.body_path(rel))).transpose()
     }
 
     pub fn body_path(&self, rel: &Path) -> PathBuf {
         self.dir.join(rel)
     }
+}
+
+/// The bytes of `path`.
+fn read(path: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// `dir/name` parsed as JSON; a parse error names the file.
+fn read_json<T: serde::de::DeserializeOwned>(dir: &Path, name: &str) -> anyhow::Result<T> {
+    serde_json::from_slice(&read(&dir.join(name))?).with_context(|| name.to_owned())
 }
 
 #[cfg(test)]
@@ -174,6 +171,6 @@ mod tests {
         ] {
             catalog.target(name).unwrap();
         }
-        assert!(catalog.workload("nope").unwrap_err().contains("json-small"));
+        assert!(catalog.workload("nope").unwrap_err().to_string().contains("json-small"));
     }
 }

@@ -1,6 +1,7 @@
 //! The runner's own HTTP client (hyper, one request at a time), for readiness probes and
 //! the correctness check every workload passes before it is timed.
 
+use anyhow::{Context, bail};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
@@ -30,16 +31,14 @@ impl Client {
     }
 
     /// Sends one request on a fresh connection to an `http://127.0.0.1:port/...` URL.
-    pub fn send(&self, method: &str, url: &str, body: Option<&[u8]>) -> Result<Reply, String> {
-        let uri: http::Uri = url.parse().map_err(|e| format!("bad URL {url}: {e}"))?;
-        let authority = uri.authority().ok_or("URL without host")?.clone();
+    pub fn send(&self, method: &str, url: &str, body: Option<&[u8]>) -> anyhow::Result<Reply> {
+        let uri: http::Uri = url.parse().with_context(|| format!("bad URL {url}"))?;
+        let authority = uri.authority().context("URL without host")?.clone();
         self.runtime.block_on(async {
             let io = TcpStream::connect(authority.as_str())
                 .await
-                .map_err(|e| format!("connect {authority}: {e}"))?;
-            let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(io))
-                .await
-                .map_err(|e| e.to_string())?;
+                .with_context(|| format!("connect {authority}"))?;
+            let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(io)).await?;
             tokio::spawn(conn);
             let mut req = http::Request::builder()
                 .method(method)
@@ -48,25 +47,18 @@ impl Client {
             if body.is_some() {
                 req = req.header("content-type", "application/json");
             }
-            let req = req
-                .body(Full::new(Bytes::copy_from_slice(body.unwrap_or_default())))
-                .map_err(|e| e.to_string())?;
+            let req = req.body(Full::new(Bytes::copy_from_slice(body.unwrap_or_default())))?;
             let response = sender
                 .send_request(req)
                 .await
-                .map_err(|e| format!("{method} {url}: {e}"))?;
+                .with_context(|| format!("{method} {url}"))?;
             let status = response.status().as_u16();
             let content_type = response
                 .headers()
                 .get("content-type")
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned);
-            let body = response
-                .into_body()
-                .collect()
-                .await
-                .map_err(|e| e.to_string())?
-                .to_bytes();
+            let body = response.into_body().collect().await?.to_bytes();
             Ok(Reply {
                 status,
                 content_type,
@@ -78,11 +70,11 @@ impl Client {
 
 /// Sends `workload` once and compares the answer with what it must be. The error carries
 /// a readable diff.
-pub fn check(client: &Client, base_url: &str, workload: &Workload, body: Option<&[u8]>) -> Result<(), String> {
+pub fn check(client: &Client, base_url: &str, workload: &Workload, body: Option<&[u8]>) -> anyhow::Result<()> {
     let reply = client.send(&workload.method, &format!("{base_url}{}", workload.path), body)?;
     let expected = match (&workload.expect.json, body) {
         (Value::String(s), Some(body)) if s == "echo" => {
-            serde_json::from_slice(body).map_err(|e| format!("the {} payload is not JSON: {e}", workload.name))?
+            serde_json::from_slice(body).with_context(|| format!("the {} payload is not JSON", workload.name))?
         }
         (other, _) => other.clone(),
     };
@@ -95,8 +87,8 @@ pub fn check(client: &Client, base_url: &str, workload: &Workload, body: Option<
         Ok(v) => serde_json::to_string_pretty(v).unwrap_or_default(),
         Err(_) => String::from_utf8_lossy(&reply.body).into_owned(),
     };
-    Err(format!(
-        "wrong answer for {} {}\n  expected: HTTP {} {}\n  got:      HTTP {} ({}) {}",
+    bail!(
+        "wrong answer for {} {}\n  expected: HTTP {} {}\n  got:      HTTP {} ({}) {}{}",
         workload.method,
         workload.path,
         workload.expect.status,
@@ -104,7 +96,8 @@ pub fn check(client: &Client, base_url: &str, workload: &Workload, body: Option<
         reply.status,
         reply.content_type.as_deref().unwrap_or("no content-type"),
         clip(&got_text),
-    ) + &first_difference(&expected, got.as_ref().ok()))
+        first_difference(&expected, got.as_ref().ok()),
+    )
 }
 
 fn clip(s: &str) -> String {

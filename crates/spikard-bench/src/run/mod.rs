@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use anyhow::{Context, anyhow, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::oha::{self, LoadSpec, OhaReport};
@@ -41,20 +42,20 @@ pub struct Options {
 
 /// Runs everything in `opts`; a target or workload that fails is recorded as an error in
 /// the document (never as a figure), and the run goes on.
-pub fn run(catalog: &Catalog, opts: &Options) -> Result<RunDocument, String> {
+pub fn run(catalog: &Catalog, opts: &Options) -> anyhow::Result<RunDocument> {
     let targets: Vec<&Target> = opts
         .targets
         .iter()
         .map(|t| catalog.target(t))
-        .collect::<Result<_, _>>()?;
+        .collect::<anyhow::Result<_>>()?;
     let workloads: Vec<&Workload> = opts
         .workloads
         .iter()
         .map(|w| catalog.workload(w))
-        .collect::<Result<_, _>>()?;
+        .collect::<anyhow::Result<_>>()?;
     let oha_version = oha::version(&opts.oha)?;
-    std::fs::create_dir_all(&opts.log_dir).map_err(|e| format!("cannot create {}: {e}", opts.log_dir.display()))?;
-    let client = Client::new().map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(&opts.log_dir).with_context(|| format!("cannot create {}", opts.log_dir.display()))?;
+    let client = Client::new()?;
 
     let per_workload = opts.warmup + opts.duration * opts.replicates;
     let planned = per_workload * (targets.len() * workloads.len()) as u32;
@@ -79,12 +80,12 @@ pub fn run(catalog: &Catalog, opts: &Options) -> Result<RunDocument, String> {
                     results.push(record(&target, workload, outcome, &bar));
                 }
                 if let Err(e) = server.stop() {
-                    say(&bar, format!("warning: {e}"));
+                    say(&bar, format!("warning: {e:#}"));
                 }
             }
             Err(e) => {
                 for workload in &workloads {
-                    results.push(record(&target, workload, Err(e.clone()), &bar));
+                    results.push(record(&target, workload, Err(anyhow!("{e:#}")), &bar));
                     bar.inc(per_workload.as_millis() as u64);
                 }
             }
@@ -128,7 +129,7 @@ fn say(bar: &ProgressBar, line: String) {
 fn record(
     target: &Target,
     workload: &Workload,
-    outcome: Result<Vec<Metrics>, String>,
+    outcome: anyhow::Result<Vec<Metrics>>,
     bar: &ProgressBar,
 ) -> TargetWorkload {
     let (target, workload) = (target.name.clone(), workload.name.clone());
@@ -154,6 +155,8 @@ fn record(
             }
         }
         Err(error) => {
+            // The document keeps the error as text: the whole chain of context.
+            let error = format!("{error:#}");
             say(bar, format!("{target:>16} {workload:<16} FAILED: {error}"));
             TargetWorkload {
                 target,
@@ -175,7 +178,7 @@ fn measure(
     server: &Server,
     workload: &Workload,
     bar: &ProgressBar,
-) -> Result<Vec<Metrics>, String> {
+) -> anyhow::Result<Vec<Metrics>> {
     let body = catalog.body(workload)?;
     check(client, &server.url(""), workload, body.as_deref())?;
 
@@ -206,7 +209,7 @@ fn measure(
         let (cpu, rss) = sampler.finish();
         let report = report?;
         if let Some(failure) = report.failure() {
-            return Err(failure);
+            bail!(failure);
         }
         let timings = if opts.profile { profile(client, server) } else { None };
         replicates.push(Metrics::from_report(&report, cpu, rss, timings));
@@ -227,29 +230,29 @@ fn profile(client: &Client, server: &Server) -> Option<serde_json::Value> {
 }
 
 /// Runs oha for `spec.duration`, advancing the bar as time passes.
-fn load(oha_path: &Path, spec: &LoadSpec<'_>, bar: &ProgressBar) -> Result<OhaReport, String> {
+fn load(oha_path: &Path, spec: &LoadSpec<'_>, bar: &ProgressBar) -> anyhow::Result<OhaReport> {
     let mut child = oha::command(oha_path, spec)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("cannot run {}: {e}", oha_path.display()))?;
+        .with_context(|| format!("cannot run {}", oha_path.display()))?;
     let planned = spec.duration.as_millis() as u64;
     let start = Instant::now();
     let mut shown = 0;
-    while child.try_wait().map_err(|e| e.to_string())?.is_none() {
+    while child.try_wait()?.is_none() {
         std::thread::sleep(Duration::from_millis(100));
         let elapsed = (start.elapsed().as_millis() as u64).min(planned);
         bar.inc(elapsed - shown);
         shown = elapsed;
     }
     bar.inc(planned - shown);
-    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    let out = child.wait_with_output()?;
     if !out.status.success() {
-        return Err(format!(
+        bail!(
             "oha failed ({}): {}",
             out.status,
             String::from_utf8_lossy(&out.stderr).trim()
-        ));
+        );
     }
     OhaReport::parse(&out.stdout)
 }

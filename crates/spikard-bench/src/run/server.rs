@@ -6,6 +6,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use anyhow::{Context, bail};
+
 use crate::spec::Target;
 
 use super::check::Client;
@@ -32,23 +34,19 @@ impl Server {
         log: &Path,
         cpus: Option<&str>,
         client: &Client,
-    ) -> Result<Server, String> {
+    ) -> anyhow::Result<Server> {
         if let Some(req) = &target.requires
             && !root.join(&req.path).exists()
         {
-            return Err(format!(
-                "{} is missing; install it with: {}",
-                req.path.display(),
-                req.install
-            ));
+            bail!("{} is missing; install it with: {}", req.path.display(), req.install);
         }
-        let port = free_port().map_err(|e| format!("no free port: {e}"))?;
+        let port = free_port().context("no free port")?;
         let fill = |a: &String| a.replace("{port}", &port.to_string());
         let args: Vec<String> = target.command.iter().map(fill).collect();
         let env: Vec<(&String, String)> = target.env.iter().map(|(k, v)| (k, fill(v))).collect();
         let (program, rest) = args
             .split_first()
-            .ok_or_else(|| format!("{}: empty command", target.name))?;
+            .with_context(|| format!("{}: empty command", target.name))?;
         let mut cmd = match cpus {
             Some(cpus) => {
                 let mut c = Command::new("taskset");
@@ -57,8 +55,8 @@ impl Server {
             }
             None => Command::new(program),
         };
-        let out = File::create(log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
-        let err = out.try_clone().map_err(|e| e.to_string())?;
+        let out = File::create(log).with_context(|| format!("cannot create {}", log.display()))?;
+        let err = out.try_clone()?;
         cmd.args(rest)
             .envs(env)
             .current_dir(root)
@@ -67,7 +65,7 @@ impl Server {
             .stderr(err);
         let child = cmd
             .spawn()
-            .map_err(|e| format!("{}: cannot start {program}: {e}", target.name))?;
+            .with_context(|| format!("{}: cannot start {program}", target.name))?;
         let mut server = Server {
             name: target.name.clone(),
             port,
@@ -85,7 +83,7 @@ impl Server {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
-    fn wait_ready(&mut self, client: &Client, log: &Path) -> Result<(), String> {
+    fn wait_ready(&mut self, client: &Client, log: &Path) -> anyhow::Result<()> {
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
             if let Ok(Some(status)) = self.child.try_wait() {
@@ -99,7 +97,7 @@ impl Server {
                     .rev()
                     .collect::<Vec<_>>()
                     .join("\n");
-                return Err(format!("{} exited before it was ready ({status}):\n{tail}", self.name));
+                bail!("{} exited before it was ready ({status}):\n{tail}", self.name);
             }
             if let Ok(reply) = client.send("GET", &self.url("/health"), None)
                 && reply.status == 200
@@ -108,15 +106,15 @@ impl Server {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        Err(format!(
+        bail!(
             "{} did not answer GET /health within 60 s (log: {})",
             self.name,
             log.display()
-        ))
+        )
     }
 
     /// SIGTERM, then up to 10 s for a graceful exit, then SIGKILL. Only this PID is signalled.
-    pub fn stop(mut self) -> Result<(), String> {
+    pub fn stop(mut self) -> anyhow::Result<()> {
         if let Ok(Some(_)) = self.child.try_wait() {
             return Ok(());
         }
@@ -134,9 +132,9 @@ impl Server {
         }
         self.child
             .kill()
-            .map_err(|e| format!("cannot kill {}: {e}", self.name))?;
-        self.child.wait().map_err(|e| e.to_string())?;
-        Err(format!("{} ignored SIGTERM for 10 s and was killed", self.name))
+            .with_context(|| format!("cannot kill {}", self.name))?;
+        self.child.wait()?;
+        bail!("{} ignored SIGTERM for 10 s and was killed", self.name)
     }
 }
 
