@@ -151,7 +151,9 @@ pub fn json_parse(text: &[u8]) {
         }
         _ => panic!(
             "verdicts differ: spikard {:?}, serde_json {:?}",
-            ours.as_ref().map(|_| ()).map_err(|e| e.problem.body()),
+            ours.as_ref()
+                .map(|_| ())
+                .map_err(|e| crate::Problem::from(e.clone()).body()),
             theirs.map(|_| ())
         ),
     }

@@ -26,19 +26,17 @@
 pub mod fuzzing;
 pub mod handler;
 pub mod json;
-pub mod middleware;
 pub mod problem;
 pub mod request;
+pub mod response;
 pub mod router;
 pub mod schema;
 pub mod server;
 pub mod validate;
 
-pub use handler::{
-    Body, FRAMING_HEADERS, Handler, HandlerFuture, HandlerResult, Response, full, is_framing_header, json_response,
-    response,
-};
+pub use handler::{Handler, HandlerFuture, HandlerResult};
 pub use problem::{FieldError, Problem, Source};
 pub use request::Request;
+pub use response::{Body, FRAMING_HEADERS, Response, full, is_framing_header, json_response, response};
 pub use router::{RouteError, Router};
 pub use server::{App, Server, ServerConfig, ServerHandle, shutdown_signal, spawn};

@@ -8,7 +8,8 @@ use bytes::Bytes;
 use http::{HeaderValue, StatusCode, header};
 use serde_json::{Map, Value, json};
 
-use crate::handler::{Response, full};
+use crate::json::JsonError;
+use crate::response::{Response, full};
 
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -194,11 +195,17 @@ impl Problem {
         .with_detail(format!("Expected {expected}, got {found}"))
     }
 
-    /// 400 for a body that is not JSON; `errors` carries one `json_invalid` entry.
-    pub fn malformed_json(error: FieldError) -> Self {
+    /// 400 for a body that is not JSON; `errors` carries one `json_invalid` entry saying
+    /// why, located at the byte offset `at` when it is known.
+    pub fn malformed_json(at: Option<usize>, reason: impl Into<String>) -> Self {
+        let empty = Value::Object(Map::new());
+        let mut error = FieldError::new("json_invalid", Source::Body, "JSON decode error", empty);
+        if let Some(at) = at {
+            error = error.at(at);
+        }
         Problem::new(StatusCode::BAD_REQUEST, "malformed-json", "Malformed JSON")
             .with_detail("Request body is not valid JSON")
-            .with_errors(vec![error])
+            .with_errors(vec![error.with_ctx("error", reason.into())])
     }
 
     pub fn bad_request(detail: impl Into<String>) -> Self {
@@ -304,9 +311,26 @@ impl From<Problem> for Response {
     }
 }
 
+impl From<JsonError> for Problem {
+    fn from(err: JsonError) -> Problem {
+        Problem::malformed_json(Some(err.index), err.reason)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn malformed_json_is_one_json_invalid_error_at_the_byte() {
+        let problem = Problem::from(crate::json::JsonDocument::parse(b"[1,2").unwrap_err());
+        assert_eq!(problem.status(), StatusCode::BAD_REQUEST);
+        let err = &problem.errors()[0];
+        assert_eq!(err.kind, "json_invalid");
+        assert_eq!(err.loc[0], "body");
+        assert!(err.loc[1].is_u64(), "{:?}", err.loc);
+        assert!(err.ctx.as_ref().unwrap().contains_key("error"));
+    }
 
     #[test]
     fn validation_body_follows_the_contract() {

@@ -1,7 +1,6 @@
 //! JSON in and out: simd-json decoding of an owned buffer into a tape, and the encoding
 //! primitives the response writers share.
 
-pub mod big;
 mod document;
 mod encode;
 mod float;

@@ -1,6 +1,7 @@
 use super::*;
-use crate::handler::{HandlerResult, json_response};
+use crate::handler::HandlerResult;
 use crate::request::Request;
+use crate::response::json_response;
 use http::StatusCode;
 
 async fn ok(_: Request) -> HandlerResult {

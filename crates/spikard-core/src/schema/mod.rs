@@ -19,7 +19,7 @@ mod format;
 mod view;
 
 pub use compile::SchemaError;
-pub use view::{Kind, ParamView, TapeView, View};
+pub use view::{Kind, TapeView, View};
 
 use crate::problem::{FieldError, Source};
 

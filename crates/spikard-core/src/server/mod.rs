@@ -3,6 +3,7 @@
 //! (`watch`), an accept loop that outlives EMFILE, and graceful shutdown that stops
 //! accepting and drains in-flight requests up to a deadline.
 
+mod catch_panic;
 mod config;
 mod handle;
 mod service;

@@ -2,10 +2,10 @@ use bytes::Bytes;
 use http::{HeaderValue, StatusCode, Version, header};
 
 use super::ServerConfig;
-use crate::handler::{Response, full, strip_framing_headers};
-use crate::middleware::catch_panic;
+use super::catch_panic::catch_panic;
 use crate::problem::Problem;
 use crate::request::{BodyError, Request, collect_body, linger};
+use crate::response::{Response, full, strip_framing_headers};
 use crate::router::{Resolved, Router};
 
 /// The request path from a hyper request to a response: check the head, route, read the

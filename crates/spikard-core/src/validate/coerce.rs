@@ -12,21 +12,6 @@ pub enum ParamKind {
     Uuid,
 }
 
-impl std::str::FromStr for ParamKind {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(match s {
-            "str" => ParamKind::Str,
-            "int" => ParamKind::Int,
-            "float" => ParamKind::Float,
-            "bool" => ParamKind::Bool,
-            "uuid" => ParamKind::Uuid,
-            other => return Err(format!("unknown parameter kind {other:?}")),
-        })
-    }
-}
-
 /// A coerced value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Coerced {

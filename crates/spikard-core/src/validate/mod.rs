@@ -1,19 +1,26 @@
-//! Parameters checked in Rust before any handler runs.
+//! Parameters and bodies checked in Rust before any handler runs.
 //!
-//! A route declares its parameters once, as [`ParamSpec`]s computed at startup. For each
-//! request, [`extract`] reads every parameter from its source, coerces it to its declared
-//! type and reports every failure at once, with pydantic v2's error types and wording.
+//! A route declares what it reads once, as a [`RequestPlan`] computed at startup: its
+//! parameters ([`ParamSpec`]s) and its JSON body ([`BodyPlan`]). For each request,
+//! [`RequestPlan::extract`] reads every parameter from its source, coerces it to its
+//! declared type, parses and checks the body, and reports every failure at once, with
+//! pydantic v2's error types and wording.
 
+mod big;
+mod body;
 mod coerce;
+mod view;
 
+pub use body::{BodyPlan, JsonBody};
 pub use coerce::{CoerceError, Coerced, MAX_INT_DIGITS, ParamKind, coerce};
+pub use view::ParamView;
 
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use crate::problem::{FieldError, Source};
+use crate::problem::{FieldError, Problem, Source};
 use crate::request::{QueryParams, Request, header_text, parse_cookies};
-use crate::schema::{ParamView, Schema};
+use crate::schema::Schema;
 
 /// One declared parameter of a route.
 #[derive(Debug, Clone)]
@@ -37,6 +44,43 @@ pub enum ParamValue {
     Many(Vec<Coerced>),
     /// Not sent and not required: the handler's default applies.
     Absent,
+}
+
+/// What a route reads from a request: its parameters, in the handler's order, and its body.
+#[derive(Debug, Default)]
+pub struct RequestPlan {
+    pub params: Vec<ParamSpec>,
+    /// `None`: the route takes no body (whatever was sent is ignored).
+    pub body: Option<BodyPlan>,
+}
+
+/// A request's values, extracted and valid.
+#[derive(Debug)]
+pub struct Extracted {
+    /// One value per [`RequestPlan::params`] entry.
+    pub params: Vec<ParamValue>,
+    /// `None` when the route takes no body or none was sent.
+    pub body: Option<JsonBody>,
+}
+
+impl RequestPlan {
+    /// Every parameter and the body, or the problem to answer with: a 415 or 400 about the
+    /// body as it came, else one 422 listing every parameter and body error together.
+    pub fn extract(&self, request: &Request) -> Result<Extracted, Problem> {
+        let (params, mut errors) = match extract(&self.params, request) {
+            Ok(values) => (values, Vec::new()),
+            Err(errors) => (Vec::new(), errors),
+        };
+        let body = match &self.body {
+            Some(plan) => plan.read(request, &mut errors)?,
+            None => None,
+        };
+        if errors.is_empty() {
+            Ok(Extracted { params, body })
+        } else {
+            Err(Problem::validation(errors))
+        }
+    }
 }
 
 /// Reads and coerces every parameter in `specs`, in order, or returns every error found.

@@ -3,10 +3,10 @@
 //! difference between this target and `rust-baseline` is Spikard's own overhead.
 
 use clap::Parser;
-use spikard_core::json::{JsonDocument, write_f64, write_i64, write_nodes, write_str};
+use spikard_core::json::{write_f64, write_i64, write_nodes, write_str};
 use spikard_core::problem::Source;
-use spikard_core::schema::{Schema, TapeView};
-use spikard_core::validate::{Coerced, ParamKind, ParamSpec, ParamValue, extract};
+use spikard_core::schema::Schema;
+use spikard_core::validate::{BodyPlan, Coerced, JsonBody, ParamKind, ParamSpec, ParamValue, RequestPlan, extract};
 use spikard_core::{HandlerResult, Problem, Request, Router, ServerConfig, json_response, shutdown_signal};
 
 #[derive(Parser)]
@@ -46,7 +46,10 @@ impl Obj {
                 }
             }
             Coerced::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
-            Coerced::Uuid(u) => write_str(out, &uuid_text(*u)),
+            Coerced::Uuid(u) => {
+                let mut text = uuid::Uuid::encode_buffer();
+                write_str(out, uuid::Uuid::from_u128(*u).hyphenated().encode_lower(&mut text));
+            }
         }
     }
 
@@ -54,11 +57,6 @@ impl Obj {
         self.0.push(b'}');
         Ok(json_response(self.0))
     }
-}
-
-fn uuid_text(u: u128) -> String {
-    let h = format!("{u:032x}");
-    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
 }
 
 fn spec(key: &str, source: Source, kind: ParamKind, required: bool) -> ParamSpec {
@@ -85,23 +83,27 @@ fn params_object(req: &Request, specs: &[ParamSpec], defaults: &[Coerced]) -> Ha
     obj.finish()
 }
 
-async fn echo(req: Request) -> HandlerResult {
-    let doc = JsonDocument::parse(&req.body)?;
-    let mut out = Vec::with_capacity(req.body.len());
-    write_nodes(&mut out, doc.nodes());
-    Ok(json_response(out))
+/// A route that takes a JSON body, checked against `schema` if there is one.
+fn body_plan(schema: Option<Schema>) -> RequestPlan {
+    RequestPlan {
+        params: Vec::new(),
+        body: Some(BodyPlan { schema, required: true }),
+    }
 }
 
-/// The echo, after the body passed `schema` (a problem+json 422 listing every error if not).
-fn validated_echo(schema: &Schema, req: &Request) -> HandlerResult {
-    let doc = JsonDocument::parse(&req.body)?;
-    let mut errors = Vec::new();
-    schema.validate(TapeView(doc.nodes()), Source::Body, &[], &mut errors);
-    if !errors.is_empty() {
-        return Err(Problem::validation(errors));
-    }
+/// The echo of the body `plan` reads: 415, 400, or a 422 listing every error, if it is not
+/// what the plan asks for.
+fn echo(plan: &RequestPlan, req: &Request) -> HandlerResult {
+    let body = plan.extract(req)?.body;
     let mut out = Vec::with_capacity(req.body.len());
-    write_nodes(&mut out, doc.nodes());
+    match body {
+        Some(JsonBody::Tape(doc)) => {
+            write_nodes(&mut out, doc.nodes());
+        }
+        // Valid JSON with integers past 64 bits: echoed as it came.
+        Some(JsonBody::BigIntegers(text)) => out.extend_from_slice(&text),
+        None => out.extend_from_slice(b"null"),
+    }
     Ok(json_response(out))
 }
 
@@ -114,17 +116,19 @@ fn router() -> Router {
     use Coerced::{Bool, Float, Int, Str};
     use ParamKind as K;
     let mut r = Router::new();
-    for size in ["small", "medium", "large", "xlarge"] {
-        r.post(&format!("/json/{size}"), echo).expect("route");
-    }
-    // Rust handlers are all async: the same echo.
-    r.post("/async/json/small", echo).expect("route");
+    // Rust handlers are all async: /async/json/small is the same echo.
+    let echoes = ["small", "medium", "large", "xlarge"].map(|size| (format!("/json/{size}"), None));
     // Each schema is compiled once, here; the handler borrows it for every request.
-    for (size, schema) in [("small", SMALL_SCHEMA), ("medium", MEDIUM_SCHEMA)] {
+    let validated = [("small", SMALL_SCHEMA), ("medium", MEDIUM_SCHEMA)].map(|(size, schema)| {
         let schema: serde_json::Value = serde_json::from_str(schema).expect("schema files are JSON");
         let schema = Schema::compile(&schema).expect("a valid schema");
-        r.post(&format!("/validated/json/{size}"), move |req: Request| {
-            let result = validated_echo(&schema, &req);
+        (format!("/validated/json/{size}"), Some(schema))
+    });
+    let async_echo = [("/async/json/small".to_owned(), None)];
+    for (path, schema) in echoes.into_iter().chain(validated).chain(async_echo) {
+        let plan = body_plan(schema);
+        r.post(&path, move |req: Request| {
+            let result = echo(&plan, &req);
             async move { result }
         })
         .expect("route");

@@ -1,3 +1,5 @@
+//! A panic in a handler, while its future is built or polled, becomes a logged 500.
+
 use std::future::poll_fn;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;

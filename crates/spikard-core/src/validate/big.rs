@@ -3,8 +3,7 @@
 
 use std::borrow::Cow;
 
-use crate::problem::{Problem, Source};
-use crate::validate::{CoerceError, MAX_INT_DIGITS};
+use super::MAX_INT_DIGITS;
 
 /// serde_json reads an integer past 64 bits as an `f64`, which holds every integer of up to
 /// 308 digits (to within its precision) and none longer.
@@ -16,10 +15,10 @@ const F64_MAX: &[u8] = b"1.7976931348623157e308";
 
 /// `body` (valid JSON but for its big integers) as the validator should read it: integers
 /// of more than 308 digits, which `f64` cannot hold, are written as the largest `f64`
-/// (with their sign), which compares the same against any bound a schema can state. An integer of more than [`MAX_INT_DIGITS`]
-/// digits is refused with a 422 holding pydantic's `int_parsing_size`, as Python's `int()`
-/// refuses it.
-pub fn for_validation(body: &[u8]) -> Result<Cow<'_, [u8]>, Problem> {
+/// (with their sign), which compares the same against any bound a schema can state. An
+/// integer of more than [`MAX_INT_DIGITS`] digits is refused (the error holds its digits),
+/// as Python's `int()` refuses it.
+pub fn for_validation(body: &[u8]) -> Result<Cow<'_, [u8]>, &[u8]> {
     let mut copy: Option<Vec<u8>> = None;
     let mut copied = 0;
     let mut i = 0;
@@ -37,9 +36,7 @@ pub fn for_validation(body: &[u8]) -> Result<Cow<'_, [u8]>, Problem> {
                 let digits = &body[start..i];
                 let significant = digits.iter().skip_while(|&&b| b == b'0').count();
                 if significant > MAX_INT_DIGITS {
-                    let input = String::from_utf8_lossy(digits).into_owned();
-                    let error = CoerceError::int_too_long().into_field_error(Source::Body, &input);
-                    return Err(Problem::validation(vec![error]));
+                    return Err(digits);
                 }
                 if significant > F64_DIGITS {
                     let out = copy.get_or_insert_with(|| Vec::with_capacity(body.len()));
@@ -109,7 +106,7 @@ mod tests {
 
         let too_long = format!(r#"[1, {{"n": {}}}]"#, "5".repeat(MAX_INT_DIGITS + 1));
         let err = for_validation(too_long.as_bytes()).unwrap_err();
-        assert_eq!(err.errors()[0].kind, "int_parsing_size");
+        assert_eq!(err.len(), MAX_INT_DIGITS + 1);
         let at_limit = format!("[{}{}]", "0".repeat(10), "5".repeat(MAX_INT_DIGITS));
         assert!(
             for_validation(at_limit.as_bytes()).is_ok(),
