@@ -12,46 +12,18 @@ use http::{Method, StatusCode};
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyString;
-use spikard_core::problem::Source;
 use spikard_core::schema::Schema;
-use spikard_core::validate::ParamSpec;
+use spikard_core::validate::{BodyPlan, ParamSpec, RequestPlan};
 use spikard_core::{Router, ServerConfig, ServerHandle};
 
-use crate::dispatch::{Arg, BodyPlan, Pool, PyHandler, Queue, Slot, Target, Wake, Work, spawn_dispatcher};
+use crate::dispatch::{Arg, Pool, PyHandler, Queue, Slot, Target, Wake, Work, spawn_dispatcher};
+use crate::plan::{ParamPlan, RoutePlan, Source};
 use crate::profile::Profile;
-use crate::shape::Shape;
 
 static STARTUP_ERROR: pyo3::sync::PyOnceLock<Py<pyo3::types::PyType>> = pyo3::sync::PyOnceLock::new();
 
 /// Where profile mode answers its snapshot.
 const PROFILE_PATH: &str = "/__spikard/profile";
-
-/// One handler argument as the Python side describes it.
-#[derive(FromPyObject)]
-struct ParamDesc {
-    name: String,
-    source: String,
-    key: String,
-    kind: String,
-    list: bool,
-    required: bool,
-    default: Option<Py<PyAny>>,
-    /// The JSON Schema (as JSON) the value is validated against, beyond its kind.
-    check: Option<String>,
-    shape: Py<PyAny>,
-}
-
-/// One route as the Python side describes it.
-#[derive(FromPyObject)]
-struct RouteDesc {
-    methods: Vec<String>,
-    path: String,
-    handler: Py<PyAny>,
-    params: Vec<ParamDesc>,
-    status_code: u16,
-    is_async: bool,
-    blocking: bool,
-}
 
 enum State {
     Ready {
@@ -87,7 +59,7 @@ impl Server {
     #[allow(clippy::too_many_arguments)] // a Python signature: one keyword per option
     fn new(
         py: Python<'_>,
-        routes: Vec<RouteDesc>,
+        routes: Vec<RoutePlan>,
         host: &str,
         port: u16,
         body_limit: usize,
@@ -138,19 +110,20 @@ impl Server {
                 .map_err(|e| PyValueError::new_err(e.to_string()))?;
         }
         for route in routes {
+            let (methods, path) = (route.methods.clone(), route.path.clone());
             let handler = Arc::new(compile(
                 py,
-                &route,
+                route,
                 debug,
                 profile.clone(),
                 Arc::clone(&pool),
                 sender.clone(),
             )?);
-            for method in &route.methods {
+            for method in &methods {
                 let method = Method::from_bytes(method.as_bytes())
-                    .map_err(|_| PyValueError::new_err(format!("invalid HTTP method {method:?} for {}", route.path)))?;
+                    .map_err(|_| PyValueError::new_err(format!("invalid HTTP method {method:?} for {path}")))?;
                 router
-                    .route_arc(method, &route.path, handler.clone())
+                    .route_arc(method, &path, handler.clone())
                     .map_err(|e| PyValueError::new_err(e.to_string()))?;
             }
         }
@@ -292,7 +265,7 @@ fn resolve(host: &str, port: u16) -> PyResult<SocketAddr> {
 /// the argument slots the dispatcher fills. Bad descriptions fail here, naming the route.
 fn compile(
     py: Python<'_>,
-    route: &RouteDesc,
+    route: RoutePlan,
     debug: bool,
     profile: Option<Arc<Profile>>,
     pool: Arc<Pool>,
@@ -304,63 +277,56 @@ fn compile(
     let mut args = Vec::new();
     let mut body = None;
     let mut wants_request = false;
-    for p in &route.params {
-        let slot = match p.source.as_str() {
-            "body" => {
+    for p in route.params {
+        let slot = match p.source {
+            Source::Body => {
                 if body.is_some() {
                     return Err(fail(format!("more than one body parameter ({})", p.name)));
                 }
                 body = Some(BodyPlan {
-                    schema: schema(p).map_err(&fail)?,
+                    schema: schema(&p).map_err(&fail)?,
                     required: p.required,
                 });
                 Slot::Body
             }
-            "request" => {
+            Source::Request => {
                 wants_request = true;
                 Slot::Request
             }
-            "background" => Slot::Background,
-            source => {
-                let source = match source {
-                    "path" => Source::Path,
-                    "query" => Source::Query,
-                    "header" => Source::Header,
-                    "cookie" => Source::Cookie,
-                    other => return Err(fail(format!("unknown parameter source {other:?}"))),
-                };
-                let kind = p
-                    .kind
-                    .parse()
-                    .map_err(|e: String| fail(format!("parameter {}: {e}", p.name)))?;
+            Source::Background => Slot::Background,
+            Source::Param(source) => {
+                let kind = p.kind.ok_or_else(|| {
+                    fail(format!(
+                        "parameter {}: a {} parameter needs a kind",
+                        p.name,
+                        source.as_str()
+                    ))
+                })?;
                 specs.push(ParamSpec {
                     key: p.key.clone(),
                     source,
                     kind,
                     list: p.list,
                     required: p.required,
-                    check: schema(p).map_err(&fail)?.map(Arc::new),
+                    check: schema(&p).map_err(&fail)?.map(Arc::new),
                 });
                 Slot::Param(specs.len() - 1)
             }
         };
-        let default = if p.required {
-            None
-        } else {
-            p.default.as_ref().map(|d| d.clone_ref(py))
-        };
+        // Defaults of required arguments are never used.
+        let default = if p.required { None } else { p.default };
         args.push(Arg {
             name: PyString::intern(py, &p.name).unbind(),
             slot,
             default,
-            shape: Shape::read(p.shape.bind(py)).map_err(|e| fail(format!("parameter {}: {e}", p.name)))?,
+            shape: p.shape,
         });
     }
     let status = StatusCode::from_u16(route.status_code)
         .map_err(|_| fail(format!("invalid status code {}", route.status_code)))?;
     let target = Target {
         label,
-        handler: route.handler.clone_ref(py),
+        handler: route.handler,
         args,
         status,
         debug,
@@ -370,8 +336,7 @@ fn compile(
     };
     Ok(PyHandler {
         target: Arc::new(target),
-        specs,
-        body,
+        plan: RequestPlan { params: specs, body },
         wants_request,
         queue,
         profile,
@@ -380,7 +345,7 @@ fn compile(
 }
 
 /// A parameter's compiled `check` schema; `None` when it checks nothing.
-fn schema(p: &ParamDesc) -> Result<Option<Schema>, String> {
+fn schema(p: &ParamPlan) -> Result<Option<Schema>, String> {
     let Some(text) = &p.check else { return Ok(None) };
     let invalid = |e: &dyn std::fmt::Display| format!("parameter {}: invalid schema: {e}", p.name);
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| invalid(&e))?;

@@ -5,6 +5,7 @@ mod dispatch;
 mod errors;
 mod from_python;
 mod layout;
+mod plan;
 mod profile;
 mod request;
 mod shape;
@@ -22,6 +23,7 @@ fn _spikard(m: &Bound<'_, PyModule>) -> PyResult<()> {
     app::init_pymodule(m)?;
     errors::init_pymodule(m)?;
     from_python::init_pymodule(m)?;
+    plan::init_pymodule(m)?;
     request::init_pymodule(m)?;
     to_python::init_pymodule(m)?;
     Ok(())

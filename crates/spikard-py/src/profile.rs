@@ -4,7 +4,7 @@
 //! `?reset=1` starts a new window), which `spikard-bench --profile` records.
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
@@ -33,6 +33,22 @@ const PHASES: [(&str, Phase); 6] = [
     ("handler", Phase::Handler),
     ("serialize", Phase::Serialize),
 ];
+
+/// Runs `f`, and records how long it took under `phase` when profiling.
+pub fn timed<T>(profile: Option<&Profile>, phase: Phase, f: impl FnOnce() -> T) -> T {
+    let Some(profile) = profile else { return f() };
+    let started = Instant::now();
+    let out = f();
+    profile.record(phase, started.elapsed());
+    out
+}
+
+/// Records the time since `since` under `phase`, when profiling (`since` is `None` when not).
+pub fn record_since(profile: Option<&Profile>, phase: Phase, since: Option<Instant>) {
+    if let (Some(profile), Some(since)) = (profile, since) {
+        profile.record(phase, since.elapsed());
+    }
+}
 
 #[derive(Debug, Default)]
 struct Stat {

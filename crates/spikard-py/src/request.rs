@@ -7,7 +7,6 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 
-use crate::to_python::JsonBody;
 use spikard_core::request::{QueryParams, header_text};
 
 #[pyclass(frozen, name = "Request", module = "spikard._spikard")]
@@ -133,8 +132,7 @@ impl PyRequest {
 
     /// The body parsed as JSON. Malformed JSON raises `RequestError`, answered as a 400.
     fn json<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let body = JsonBody::parse(&self.inner.body).map_err(|p| crate::errors::problem_error(py, p))?;
-        body.to_python(py)
+        crate::to_python::json(py, &self.inner.body)
     }
 
     fn __repr__(&self) -> String {

@@ -1,11 +1,11 @@
 //! Building the annotated Python values (dataclasses, pydantic models, msgspec structs,
 //! `UUID`, `datetime`, `Decimal`, enums...) from JSON that Rust has already validated.
 //!
-//! A shape is computed once per argument by `spikard/schema.py` and read here at startup;
-//! per request, [`Shape::apply`] converts the freshly built dicts and lists in place or
+//! A shape is computed once per argument by `spikard/schema.py` and read at startup by
+//! `plan.rs` (its Python classes are in `spikard/_plan.py`, named like the variants); per
+//! request, [`Shape::apply`] converts the freshly built dicts and lists in place or
 //! calls the constructors, without validating anything a second time.
 
-use pyo3::exceptions::PyTypeError;
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
@@ -13,15 +13,19 @@ use spikard_core::json::KnownKey;
 
 pub enum Shape {
     /// An `int` where a `float` was declared.
-    Float,
+    ToFloat,
     /// An integral float (`2.0`) where an `int` was declared.
-    Int,
+    ToInt,
+    /// `f(value)`.
     Convert(Py<PyAny>),
-    List(Box<Shape>),
-    Dict(Box<Shape>),
-    Optional(Box<Shape>),
+    /// Each item of a list.
+    EachItem(Box<Shape>),
+    /// Each value of a dict.
+    EachValue(Box<Shape>),
+    /// The value unless it is `None`.
+    UnlessNone(Box<Shape>),
     /// The value under `key` of an embedding object.
-    Field(Py<PyString>, Option<Box<Shape>>),
+    Embedded(Py<PyString>, Option<Box<Shape>>),
     /// A model: `ctor(**{arg: shape(value[key])})`, or, with no constructor, the dict
     /// itself with its values converted.
     Build {
@@ -43,53 +47,6 @@ pub struct Field {
 }
 
 impl Shape {
-    /// Reads the tuples `spikard.schema` describes; `None` is "keep the value".
-    pub fn read(desc: &Bound<'_, PyAny>) -> PyResult<Option<Shape>> {
-        if desc.is_none() {
-            return Ok(None);
-        }
-        let desc = desc.cast::<PyTuple>()?;
-        let tag: String = desc.get_item(0)?.extract()?;
-        let inner = |i: usize| -> PyResult<Box<Shape>> {
-            Shape::read(&desc.get_item(i)?)?
-                .map(Box::new)
-                .ok_or_else(|| PyTypeError::new_err(format!("shape {tag:?} needs an inner shape")))
-        };
-        Ok(Some(match tag.as_str() {
-            "float" => Shape::Float,
-            "int" => Shape::Int,
-            "convert" => Shape::Convert(desc.get_item(1)?.unbind()),
-            "list" => Shape::List(inner(1)?),
-            "dict" => Shape::Dict(inner(1)?),
-            "optional" => Shape::Optional(inner(1)?),
-            "field" => Shape::Field(
-                desc.get_item(1)?.cast_into::<PyString>()?.unbind(),
-                Shape::read(&desc.get_item(2)?)?.map(Box::new),
-            ),
-            "build" => {
-                let ctor = desc.get_item(1)?;
-                let mut fields = Vec::new();
-                for field in desc.get_item(2)?.try_iter()? {
-                    let field = field?;
-                    let field = field.cast::<PyTuple>()?;
-                    let key = field.get_item(0)?.cast_into::<PyString>()?;
-                    fields.push(Field {
-                        key_str: KnownKey::new(key.to_str()?),
-                        key: key.unbind(),
-                        arg: field.get_item(1)?.cast_into::<PyString>()?.unbind(),
-                        shape: Shape::read(&field.get_item(2)?)?,
-                    });
-                }
-                Shape::Build {
-                    ctor: (!ctor.is_none()).then(|| ctor.unbind()),
-                    fields,
-                    plain: desc.get_item(3)?.is_truthy()?,
-                }
-            }
-            other => return Err(PyTypeError::new_err(format!("unknown shape {other:?}"))),
-        }))
-    }
-
     /// An instance of the plain dataclass `cls` whose `__dict__` is `dict` (every field,
     /// nothing else), made without running `__init__`: allocated by the type's `tp_alloc`
     /// (the class does not override `__new__`; `spikard.schema` checked), then the dict set
@@ -127,30 +84,30 @@ impl Shape {
     pub fn apply<'py>(&self, value: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let py = value.py();
         match self {
-            Shape::Float => match value.cast_exact::<PyInt>() {
+            Shape::ToFloat => match value.cast_exact::<PyInt>() {
                 Ok(int) => Ok(PyFloat::new(py, int.extract::<f64>()?).into_any()),
                 Err(_) => Ok(value),
             },
-            Shape::Int => match value.cast_exact::<PyFloat>() {
+            Shape::ToInt => match value.cast_exact::<PyFloat>() {
                 Ok(f) => f.call_method0(pyo3::intern!(py, "__int__")),
                 Err(_) => Ok(value),
             },
             Shape::Convert(f) => f.bind(py).call1((value,)),
-            Shape::Optional(inner) => {
+            Shape::UnlessNone(inner) => {
                 if value.is_none() {
                     Ok(value)
                 } else {
                     inner.apply(value)
                 }
             }
-            Shape::List(inner) => {
+            Shape::EachItem(inner) => {
                 let list = value.cast::<PyList>()?;
                 for i in 0..list.len() {
                     list.set_item(i, inner.apply(list.get_item(i)?)?)?;
                 }
                 Ok(value)
             }
-            Shape::Dict(inner) => {
+            Shape::EachValue(inner) => {
                 let dict = value.cast::<PyDict>()?;
                 let entries: Vec<_> = dict.iter().collect();
                 for (k, v) in entries {
@@ -158,7 +115,7 @@ impl Shape {
                 }
                 Ok(value)
             }
-            Shape::Field(key, inner) => {
+            Shape::Embedded(key, inner) => {
                 let item = value.get_item(key.bind(py))?;
                 match inner {
                     Some(inner) => inner.apply(item),

@@ -1,76 +1,37 @@
 //! JSON tape and coerced parameters -> Python objects, built while walking, with no
 //! intermediate value tree and no JSON text handed to Python.
 
-use bytes::Bytes;
 use pyo3::exceptions::PyValueError;
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyType};
+use spikard_core::Problem;
 use spikard_core::json::{JsonDocument, KnownKey, Node, StaticNode, is_ascii_word, same_bytes};
-use spikard_core::validate::{Coerced, ParamValue};
-use spikard_core::{FieldError, Problem, Source};
+use spikard_core::validate::{Coerced, JsonBody, ParamValue};
 
 use crate::shape::Shape;
 
 static UUID: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static LOADS_BIG: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
-/// A JSON body parsed on the I/O side, ready for the GIL side.
-pub enum JsonBody {
-    /// The simd-json tape: the normal case.
-    Tape(JsonDocument),
-    /// A valid document holding an integer past 64 bits, which the tape cannot carry. It is
-    /// decoded by Python's `json` module instead (`spikard._json.loads_big`), so big
-    /// integers arrive as exact Python ints.
-    BigIntegers(Bytes),
-}
-
-impl JsonBody {
-    /// Parses `body`; malformed JSON is the 400 problem to answer with.
-    pub fn parse(body: &Bytes) -> Result<JsonBody, Problem> {
-        match JsonDocument::parse(body) {
-            Ok(doc) => Ok(JsonBody::Tape(doc)),
-            Err(err) if err.big_integer => Ok(JsonBody::BigIntegers(body.clone())),
-            Err(err) => Err(err.problem),
-        }
-    }
-
-    /// Like [`JsonBody::parse`], copying `data` only if the rare big-integer path needs it.
-    pub fn parse_slice(data: &[u8]) -> Result<JsonBody, Problem> {
-        match JsonDocument::parse(data) {
-            Ok(doc) => Ok(JsonBody::Tape(doc)),
-            Err(err) if err.big_integer => Ok(JsonBody::BigIntegers(Bytes::copy_from_slice(data))),
-            Err(err) => Err(err.problem),
-        }
-    }
-
-    /// The document as Python objects.
-    pub fn to_python<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.to_python_shaped(py, None)
-    }
-
-    /// The document as the annotated Python value `shape` describes (plain objects without
-    /// one), built in the same walk over the tape.
-    pub fn to_python_shaped<'py>(&self, py: Python<'py>, shape: Option<&Shape>) -> PyResult<Bound<'py, PyAny>> {
-        match self {
-            JsonBody::Tape(doc) => document(py, doc, shape),
-            JsonBody::BigIntegers(text) => {
-                let loads = LOADS_BIG.import(py, "spikard._json", "loads_big")?;
-                loads
-                    .call1((PyBytes::new(py, text),))
-                    .map_err(|err| {
-                        let detail = err.value(py).to_string();
-                        let error =
-                            FieldError::new("json_invalid", Source::Body, "JSON decode error", serde_json::json!({}))
-                                .with_ctx("error", detail);
-                        crate::errors::problem_error(py, Problem::malformed_json(error))
-                    })
-                    .and_then(|value| match shape {
-                        Some(shape) => shape.apply(value),
-                        None => Ok(value),
-                    })
-            }
+/// A parsed body as the annotated Python value `shape` describes (plain objects without
+/// one), built in the same walk over the tape.
+pub fn body<'py>(py: Python<'py>, body: &JsonBody, shape: Option<&Shape>) -> PyResult<Bound<'py, PyAny>> {
+    match body {
+        JsonBody::Tape(doc) => document(py, doc, shape),
+        JsonBody::BigIntegers(text) => {
+            let loads = LOADS_BIG.import(py, "spikard._json", "loads_big")?;
+            loads
+                .call1((PyBytes::new(py, text),))
+                .map_err(|err| {
+                    let reason = err.value(py).to_string();
+                    crate::errors::problem_error(py, Problem::malformed_json(None, reason))
+                })
+                .and_then(|value| match shape {
+                    Some(shape) => shape.apply(value),
+                    None => Ok(value),
+                })
         }
     }
 }
@@ -394,20 +355,20 @@ fn build_shaped<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let node = nodes[*at];
     match (shape, node) {
-        (Shape::Float, Node::Static(StaticNode::I64(n))) => {
+        (Shape::ToFloat, Node::Static(StaticNode::I64(n))) => {
             *at += 1;
             Ok(PyFloat::new(py, n as f64).into_any())
         }
-        (Shape::Float, Node::Static(StaticNode::U64(n))) => {
+        (Shape::ToFloat, Node::Static(StaticNode::U64(n))) => {
             *at += 1;
             Ok(PyFloat::new(py, n as f64).into_any())
         }
         // Already the declared type.
-        (Shape::Int, Node::Static(StaticNode::I64(_) | StaticNode::U64(_)))
-        | (Shape::Float, Node::Static(StaticNode::F64(_))) => build(py, nodes, at, keys),
-        (Shape::Optional(_), Node::Static(StaticNode::Null)) => build(py, nodes, at, keys),
-        (Shape::Optional(inner), _) => build_shaped(py, nodes, at, keys, inner),
-        (Shape::List(inner), Node::Array { len, .. }) => {
+        (Shape::ToInt, Node::Static(StaticNode::I64(_) | StaticNode::U64(_)))
+        | (Shape::ToFloat, Node::Static(StaticNode::F64(_))) => build(py, nodes, at, keys),
+        (Shape::UnlessNone(_), Node::Static(StaticNode::Null)) => build(py, nodes, at, keys),
+        (Shape::UnlessNone(inner), _) => build_shaped(py, nodes, at, keys, inner),
+        (Shape::EachItem(inner), Node::Array { len, .. }) => {
             *at += 1;
             let list = PyList::empty(py);
             for _ in 0..len {
@@ -415,7 +376,7 @@ fn build_shaped<'py>(
             }
             Ok(list.into_any())
         }
-        (Shape::Dict(inner), Node::Object { len, .. }) => {
+        (Shape::EachValue(inner), Node::Object { len, .. }) => {
             *at += 1;
             let dict = PyDict::new(py);
             for _ in 0..len {
@@ -424,7 +385,7 @@ fn build_shaped<'py>(
             }
             Ok(dict.into_any())
         }
-        (Shape::Field(name, inner), Node::Object { len, .. }) => {
+        (Shape::Embedded(name, inner), Node::Object { len, .. }) => {
             *at += 1;
             let mut found = None;
             for _ in 0..len {
@@ -613,11 +574,16 @@ pub fn param<'py>(py: Python<'py>, value: &ParamValue) -> PyResult<Option<Bound<
     })
 }
 
+/// JSON text as Python objects; malformed JSON raises `RequestError` (a 400 when answered).
+pub fn json<'py>(py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+    let parsed = JsonBody::parse_slice(data).map_err(|e| crate::errors::problem_error(py, e.into()))?;
+    body(py, &parsed, None)
+}
+
 /// `_spikard.loads(bytes)`: the request-body decoder, exposed for tests and benchmarks.
 #[pyfunction]
 fn loads<'py>(py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, PyAny>> {
-    let body = JsonBody::parse_slice(data).map_err(|p| crate::errors::problem_error(py, p))?;
-    body.to_python(py)
+    json(py, data)
 }
 
 pub fn init_pymodule(m: &Bound<'_, PyModule>) -> PyResult<()> {

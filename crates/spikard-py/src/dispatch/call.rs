@@ -1,7 +1,9 @@
 //! Running one job on the dispatcher thread: build the arguments, call the handler, and
-//! answer — at once for `def` handlers and for coroutines that finish without suspending,
-//! or when the task of a suspended coroutine completes.
+//! answer. A job's answer is known at once (`def` handlers, coroutines that finish without
+//! suspending) or later, when the task or future it became completes; either way it ends
+//! in [`Pending::finish`].
 
+use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -10,15 +12,13 @@ use pyo3::exceptions::PyStopIteration;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyDict;
-use spikard_core::validate::ParamValue;
+use spikard_core::validate::{JsonBody, ParamValue};
 use spikard_core::{HandlerResult, Problem, Request};
 use tokio::sync::oneshot;
 
-use super::runner::Drain;
 use super::{Job, Permit, Slot, Target};
-use crate::profile::{Phase, Profile};
-use crate::to_python::{self, JsonBody};
-use crate::{errors, from_python, request::PyRequest};
+use crate::profile::{Phase, Profile, record_since, timed};
+use crate::{from_python, request::PyRequest, to_python};
 
 static RESUME: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 /// The name of after-response tasks (background tasks, dependency cleanup).
@@ -26,7 +26,66 @@ const AFTER_RESPONSE: &str = "spikard-after-response";
 static BACKGROUND: PyOnceLock<Py<pyo3::types::PyType>> = PyOnceLock::new();
 static GET_RUNNING_LOOP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
-pub fn run(py: Python<'_>, drain: &Bound<'_, Drain>, job: Job) {
+/// What the jobs on the loop share: the profile, and the tasks (or executor futures) of
+/// handlers still running, by the key a disconnecting client cancels them by.
+#[derive(Debug)]
+pub struct Running {
+    pub profile: Option<Arc<Profile>>,
+    /// Touched only with the GIL held.
+    tasks: Mutex<HashMap<u64, Py<PyAny>>>,
+}
+
+impl Running {
+    pub fn new(profile: Option<Arc<Profile>>) -> Self {
+        Running {
+            profile,
+            tasks: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Cancels the handler whose client went away, if it is still running.
+    pub fn cancel(&self, py: Python<'_>, key: u64) {
+        if let Some(task) = self.untrack(Some(key))
+            && let Err(err) = task.bind(py).call_method0("cancel")
+        {
+            log::error!("could not cancel a handler task: {err}");
+        }
+    }
+
+    fn track(&self, key: Option<u64>, future: &Bound<'_, PyAny>) {
+        if let Some(key) = key
+            && let Ok(mut tasks) = self.tasks.lock()
+        {
+            tasks.insert(key, future.clone().unbind());
+        }
+    }
+
+    fn untrack(&self, key: Option<u64>) -> Option<Py<PyAny>> {
+        self.tasks.lock().ok()?.remove(&key?)
+    }
+}
+
+/// A request being answered: what is left to do once its answer is known.
+struct Pending {
+    target: Arc<Target>,
+    reply: oneshot::Sender<HandlerResult>,
+    /// For `async def` and blocking handlers: the key a disconnecting client cancels by.
+    cancel_key: Option<u64>,
+    /// A blocking handler's place in the pool.
+    permit: Option<Permit>,
+    /// The request's `BackgroundTasks`, if the handler declared one.
+    background: Option<Py<PyAny>>,
+    running: Arc<Running>,
+}
+
+/// How a handler's answer comes.
+enum Started<'py> {
+    Now(HandlerResult),
+    /// From this task or future, when it completes.
+    Later(Bound<'py, PyAny>),
+}
+
+pub fn run(py: Python<'_>, running: &Arc<Running>, job: Job) {
     let Job {
         target,
         values,
@@ -37,63 +96,134 @@ pub fn run(py: Python<'_>, drain: &Bound<'_, Drain>, job: Job) {
         cancel_key,
         permit,
     } = job;
-    let profile = drain.get().profile.as_deref();
-    if let (Some(profile), Some(queued)) = (profile, queued) {
-        profile.record(Phase::QueueWait, queued.elapsed());
-    }
-    let (mut reply, mut permit) = (Some(reply), permit);
-    let mut background = None;
-    let answer = catch_unwind(AssertUnwindSafe(|| {
-        let kwargs = arguments(py, &target, &values, body.as_ref(), request, profile);
-        background = kwargs
-            .as_ref()
-            .ok()
-            .and_then(|kwargs| background_of(py, &target, kwargs));
-        // For handlers that finish later: answers when their task or future completes.
-        let mut responder = || Responder {
-            reply: Mutex::new(reply.take()),
-            target: Arc::clone(&target),
-            drain: drain.clone().unbind(),
-            cancel_key,
-            suspended: profile.map(|_| Instant::now()),
-            permit: Mutex::new(permit.take()),
-            background: Mutex::new(background.take()),
-        };
-        let later = |watched: PyResult<()>| {
-            watched
-                .err()
-                .map(|err| Err(errors::to_problem(py, err, &target.label, target.debug)))
-        };
-        if target.blocking && !target.is_async {
-            // Runs on the blocking pool while the loop serves other requests.
-            let submitted = kwargs.and_then(|kwargs| submit_blocking(py, &target, kwargs));
-            return later(submitted.and_then(|future| watch(py, drain, future, responder(), cancel_key)));
-        }
-        let returned = match kwargs.and_then(|kwargs| call(py, &target, &kwargs, profile)) {
-            Ok(value) if target.is_async => match step(py, &value) {
-                Step::Done(result) => Ok(result),
-                Step::Raised(err) => Err(err),
-                Step::Suspended(yielded) => {
-                    let task = resume(py, value, yielded);
-                    return later(task.and_then(|task| watch(py, drain, task, responder(), cancel_key)));
-                }
-            },
-            other => other,
-        };
-        Some(match returned {
-            Ok(value) => respond(py, &target, &value, profile),
-            Err(err) => Err(errors::to_problem(py, err, &target.label, target.debug)),
-        })
+    let profile = running.profile.as_deref();
+    record_since(profile, Phase::QueueWait, queued);
+    let mut pending = Pending {
+        target,
+        reply,
+        cancel_key,
+        permit,
+        background: None,
+        running: Arc::clone(running),
+    };
+    let started = catch_unwind(AssertUnwindSafe(|| {
+        start(py, &mut pending, &values, body.as_ref(), request, profile)
     }))
     .unwrap_or_else(|_| {
-        log::error!("panic while running the handler for {}", target.label);
-        Some(Err(Problem::internal()))
+        log::error!("panic while running the handler for {}", pending.target.label);
+        Started::Now(Err(Problem::internal()))
     });
-    // The client may have gone; then nobody is waiting for the answer.
-    if let (Some(answer), Some(reply)) = (answer, reply) {
+    match started {
+        Started::Now(answer) => pending.finish(py, answer),
+        Started::Later(future) => pending.finish_later(py, future),
+    }
+}
+
+/// Builds the arguments and calls the handler: a `def` on this thread, a `blocking=True`
+/// `def` on the blocking pool, an `async def` stepped once here and continued as a task
+/// only if it suspends.
+fn start<'py>(
+    py: Python<'py>,
+    pending: &mut Pending,
+    values: &[ParamValue],
+    body: Option<&JsonBody>,
+    request: Option<Request>,
+    profile: Option<&Profile>,
+) -> Started<'py> {
+    let target = &pending.target;
+    let kwargs = match arguments(py, target, values, body, request, profile) {
+        Ok(kwargs) => kwargs,
+        Err(err) => return Started::Now(Err(target.problem(py, err))),
+    };
+    pending.background = background_of(py, target, &kwargs);
+    let started = if target.blocking && !target.is_async {
+        submit_blocking(py, target, kwargs).map(Started::Later)
+    } else {
+        let returned = timed(profile, Phase::Handler, || {
+            target.handler.bind(py).call((), Some(&kwargs))
+        });
+        returned.and_then(|value| {
+            if !target.is_async {
+                return Ok(Started::Now(respond(py, target, &value, profile)));
+            }
+            match step(py, &value) {
+                Step::Done(result) => Ok(Started::Now(respond(py, target, &result, profile))),
+                Step::Raised(err) => Err(err),
+                Step::Suspended(yielded) => resume(py, value, yielded).map(Started::Later),
+            }
+        })
+    };
+    started.unwrap_or_else(|err| Started::Now(Err(target.problem(py, err))))
+}
+
+impl Pending {
+    /// Answers the request (nobody is waiting if its client went away), gives back its place
+    /// in the blocking pool, then schedules its background tasks and dependency cleanup.
+    fn finish(self, py: Python<'_>, answer: HandlerResult) {
         let answered = answer.is_ok();
-        let _ = reply.send(answer);
-        after_response(py, background, answered);
+        let _ = self.reply.send(answer);
+        drop(self.permit);
+        after_response(py, self.background, answered);
+    }
+
+    /// Answers when `future` (a task or an executor future) completes; a disconnecting
+    /// client cancels it by `cancel_key` meanwhile.
+    fn finish_later(self, py: Python<'_>, future: Bound<'_, PyAny>) {
+        let running = Arc::clone(&self.running);
+        let key = self.cancel_key;
+        let responder = Responder {
+            pending: Mutex::new(Some(self)),
+            suspended: running.profile.as_ref().map(|_| Instant::now()),
+        };
+        // If this fails, the reply is dropped with it: the request is answered with a 500.
+        let responder = match Bound::new(py, responder) {
+            Ok(responder) => responder,
+            Err(err) => return log::error!("could not wait for a handler's task: {err}"),
+        };
+        running.track(key, &future);
+        if let Err(err) = future.call_method1(pyo3::intern!(py, "add_done_callback"), (&responder,)) {
+            running.untrack(key);
+            if let Some(pending) = responder.get().take() {
+                let problem = pending.target.problem(py, err);
+                pending.finish(py, Err(problem));
+            }
+        }
+    }
+}
+
+/// The done-callback of a handler's task or future: answers the request with its result.
+#[pyclass(frozen, module = "spikard._spikard")]
+pub struct Responder {
+    pending: Mutex<Option<Pending>>,
+    /// When the handler went off to run on its own, in profile mode.
+    suspended: Option<Instant>,
+}
+
+impl Responder {
+    fn take(&self) -> Option<Pending> {
+        self.pending.lock().ok()?.take()
+    }
+}
+
+#[pymethods]
+impl Responder {
+    fn __call__(&self, py: Python<'_>, task: &Bound<'_, PyAny>) -> PyResult<()> {
+        let Some(pending) = self.take() else { return Ok(()) };
+        pending.running.untrack(pending.cancel_key);
+        let profile = pending.running.profile.clone();
+        record_since(profile.as_deref(), Phase::AsyncWait, self.suspended);
+        if task.call_method0(pyo3::intern!(py, "cancelled"))?.is_truthy()? {
+            // Cancelled because its client went away: nobody is waiting, but the
+            // dependencies it opened are still closed.
+            after_response(py, pending.background, false);
+            return Ok(());
+        }
+        let answer = match task.call_method0(pyo3::intern!(py, "result")) {
+            Ok(value) => respond(py, &pending.target, &value, profile.as_deref()),
+            Err(err) => Err(pending.target.problem(py, err)),
+        };
+        pending.finish(py, answer);
+        Ok(())
     }
 }
 
@@ -132,54 +262,37 @@ fn arguments<'py>(
     request: Option<Request>,
     profile: Option<&Profile>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let started = profile.map(|_| Instant::now());
-    let kwargs = PyDict::new(py);
-    let mut request = request;
-    for arg in &target.args {
-        let value = match arg.slot {
-            Slot::Param(i) => match (to_python::param(py, &values[i])?, &arg.shape) {
-                (Some(v), Some(shape)) => Some(shape.apply(v)?),
-                (v, _) => v,
-            },
-            // Shaped while it is built, in one walk over the tape.
-            Slot::Body => body
-                .map(|doc| doc.to_python_shaped(py, arg.shape.as_ref()))
-                .transpose()?,
-            Slot::Background => Some(
-                BACKGROUND
-                    .import(py, "spikard.background", "BackgroundTasks")?
-                    .call0()?,
-            ),
-            Slot::Request => match request.take() {
-                Some(req) => Some(Bound::new(py, PyRequest::new(req))?.into_any()),
-                None => None,
-            },
-        };
-        match (value, &arg.default) {
-            (Some(value), _) => kwargs.set_item(arg.name.bind(py), value)?,
-            (None, Some(default)) => kwargs.set_item(arg.name.bind(py), default.bind(py))?,
-            (None, None) => kwargs.set_item(arg.name.bind(py), py.None())?,
+    timed(profile, Phase::Convert, || {
+        let kwargs = PyDict::new(py);
+        let mut request = request;
+        for arg in &target.args {
+            let value = match arg.slot {
+                Slot::Param(i) => match (to_python::param(py, &values[i])?, &arg.shape) {
+                    (Some(v), Some(shape)) => Some(shape.apply(v)?),
+                    (v, _) => v,
+                },
+                // Shaped while it is built, in one walk over the tape.
+                Slot::Body => body
+                    .map(|doc| to_python::body(py, doc, arg.shape.as_ref()))
+                    .transpose()?,
+                Slot::Background => Some(
+                    BACKGROUND
+                        .import(py, "spikard.background", "BackgroundTasks")?
+                        .call0()?,
+                ),
+                Slot::Request => match request.take() {
+                    Some(req) => Some(Bound::new(py, PyRequest::new(req))?.into_any()),
+                    None => None,
+                },
+            };
+            match (value, &arg.default) {
+                (Some(value), _) => kwargs.set_item(arg.name.bind(py), value)?,
+                (None, Some(default)) => kwargs.set_item(arg.name.bind(py), default.bind(py))?,
+                (None, None) => kwargs.set_item(arg.name.bind(py), py.None())?,
+            }
         }
-    }
-    if let (Some(p), Some(started)) = (profile, started) {
-        p.record(Phase::Convert, started.elapsed());
-    }
-    Ok(kwargs)
-}
-
-/// Calls the handler on this thread (timed as `handler`).
-fn call<'py>(
-    py: Python<'py>,
-    target: &Target,
-    kwargs: &Bound<'py, PyDict>,
-    profile: Option<&Profile>,
-) -> PyResult<Bound<'py, PyAny>> {
-    let started = profile.map(|_| Instant::now());
-    let returned = target.handler.bind(py).call((), Some(kwargs));
-    if let (Some(p), Some(started)) = (profile, started) {
-        p.record(Phase::Handler, started.elapsed());
-    }
-    returned
+        Ok(kwargs)
+    })
 }
 
 /// Starts a `blocking=True` handler on the loop's blocking pool (`spikard._loop.run_blocking`),
@@ -198,13 +311,9 @@ fn running_loop(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
 
 /// Encodes a handler's return value (timed as `serialize`).
 fn respond(py: Python<'_>, target: &Target, value: &Bound<'_, PyAny>, profile: Option<&Profile>) -> HandlerResult {
-    let started = profile.map(|_| Instant::now());
-    let response = from_python::to_response(py, value, target.status, &target.size_hint)
-        .map_err(|err| errors::to_problem(py, err, &target.label, target.debug));
-    if let (Some(p), Some(started)) = (profile, started) {
-        p.record(Phase::Serialize, started.elapsed());
-    }
-    response
+    timed(profile, Phase::Serialize, || {
+        from_python::to_response(py, value, target.status, &target.size_hint).map_err(|err| target.problem(py, err))
+    })
 }
 
 enum Step<'py> {
@@ -234,71 +343,4 @@ fn step<'py>(py: Python<'py>, coro: &Bound<'py, PyAny>) -> Step<'py> {
 fn resume<'py>(py: Python<'py>, coro: Bound<'py, PyAny>, yielded: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     let resumed = RESUME.import(py, "spikard._loop", "resume")?.call1((coro, yielded))?;
     running_loop(py)?.call_method1(pyo3::intern!(py, "create_task"), (resumed,))
-}
-
-/// Answers through `responder` when `future` (a task or an executor future) completes; a
-/// disconnecting client cancels it by `cancel_key`.
-fn watch(
-    py: Python<'_>,
-    drain: &Bound<'_, Drain>,
-    future: Bound<'_, PyAny>,
-    responder: Responder,
-    cancel_key: Option<u64>,
-) -> PyResult<()> {
-    if let Some(key) = cancel_key
-        && let Ok(mut tasks) = drain.get().tasks.lock()
-    {
-        tasks.insert(key, future.clone().unbind());
-    }
-    future.call_method1(pyo3::intern!(py, "add_done_callback"), (Bound::new(py, responder)?,))?;
-    Ok(())
-}
-
-/// The done-callback of a handler's task: answers the request with its result.
-#[pyclass(frozen, module = "spikard._spikard")]
-pub struct Responder {
-    reply: Mutex<Option<oneshot::Sender<HandlerResult>>>,
-    target: Arc<Target>,
-    drain: Py<Drain>,
-    cancel_key: Option<u64>,
-    suspended: Option<Instant>,
-    /// A blocking handler's place in the pool, given back once it has answered.
-    permit: Mutex<Option<Permit>>,
-    /// The request's background tasks, run once it has answered.
-    background: Mutex<Option<Py<PyAny>>>,
-}
-
-#[pymethods]
-impl Responder {
-    fn __call__(&self, py: Python<'_>, task: &Bound<'_, PyAny>) -> PyResult<()> {
-        let drain = self.drain.get();
-        if let Some(key) = self.cancel_key
-            && let Ok(mut tasks) = drain.tasks.lock()
-        {
-            tasks.remove(&key);
-        }
-        let profile = drain.profile.as_deref();
-        if let (Some(p), Some(since)) = (profile, self.suspended) {
-            p.record(Phase::AsyncWait, since.elapsed());
-        }
-        let Some(reply) = self.reply.lock().ok().and_then(|mut r| r.take()) else {
-            return Ok(());
-        };
-        let background = self.background.lock().ok().and_then(|mut b| b.take());
-        if task.call_method0(pyo3::intern!(py, "cancelled"))?.is_truthy()? {
-            // Cancelled because its client went away: nobody is waiting, but the
-            // dependencies it opened are still closed.
-            after_response(py, background, false);
-            return Ok(());
-        }
-        let answer = match task.call_method0(pyo3::intern!(py, "result")) {
-            Ok(value) => respond(py, &self.target, &value, profile),
-            Err(err) => Err(errors::to_problem(py, err, &self.target.label, self.target.debug)),
-        };
-        let answered = answer.is_ok();
-        let _ = reply.send(answer);
-        drop(self.permit.lock().ok().and_then(|mut p| p.take()));
-        after_response(py, background, answered);
-        Ok(())
-    }
 }

@@ -9,6 +9,7 @@ mod call;
 mod queue;
 mod runner;
 
+pub use call::Running;
 pub use queue::{Queue, Wake, Work};
 pub use runner::spawn_dispatcher;
 
@@ -19,17 +20,13 @@ use std::time::Instant;
 use http::StatusCode;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
-use spikard_core::json::big;
-use spikard_core::request::is_json_content_type;
-use spikard_core::schema::{Schema, TapeView};
-use spikard_core::validate::{self, ParamSpec, ParamValue};
-use spikard_core::{FieldError, Handler, HandlerFuture, HandlerResult, Problem, Request, Source};
+use spikard_core::validate::{Extracted, JsonBody, ParamValue, RequestPlan};
+use spikard_core::{Handler, HandlerFuture, HandlerResult, Problem, Request};
 use tokio::sync::oneshot;
 
-use crate::from_python;
-use crate::profile::{Phase, Profile};
+use crate::profile::{Phase, Profile, timed};
 use crate::shape::Shape;
-use crate::to_python::JsonBody;
+use crate::{errors, from_python};
 
 /// Where a handler argument comes from.
 pub enum Slot {
@@ -51,12 +48,6 @@ pub struct Arg {
     pub shape: Option<Shape>,
 }
 
-pub struct BodyPlan {
-    /// What the JSON must be; `None` accepts any JSON.
-    pub schema: Option<Schema>,
-    pub required: bool,
-}
-
 /// Everything the GIL side needs to call one route's handler.
 pub struct Target {
     pub label: String,
@@ -72,6 +63,13 @@ pub struct Target {
     /// runs there, not on the dispatcher; an `async def` (a handler with dependencies,
     /// solved on the loop) sends its blocking part there itself.
     pub blocking: bool,
+}
+
+impl Target {
+    /// The problem an exception raised by this route's handler (or its response) answers with.
+    fn problem(&self, py: Python<'_>, err: PyErr) -> Problem {
+        errors::to_problem(py, err, &self.label, self.debug)
+    }
 }
 
 /// Admission to the blocking pool: at most `limit` blocking requests running or waiting
@@ -127,8 +125,8 @@ impl Drop for Permit {
 /// A route's endpoint: the extraction plan computed at startup, and the queue to Python.
 pub struct PyHandler {
     pub target: Arc<Target>,
-    pub specs: Vec<ParamSpec>,
-    pub body: Option<BodyPlan>,
+    /// The parameters and body the core reads and checks.
+    pub plan: RequestPlan,
     pub wants_request: bool,
     pub queue: Queue,
     /// Phase timings, in profile mode only.
@@ -174,28 +172,11 @@ impl PyHandler {
     /// Extracts and validates in Rust, then queues the job. Every parameter and body error
     /// is reported together in one 422.
     fn prepare(&self, request: Request) -> Result<(oneshot::Receiver<HandlerResult>, Option<u64>), Problem> {
-        let started = self.profile.is_some().then(Instant::now);
-        let mut errors = Vec::new();
-        let values = validate::extract(&self.specs, &request).unwrap_or_else(|e| {
-            errors = e;
-            Vec::new()
-        });
-        let body = match &self.body {
-            Some(plan) => read_body(plan, &request, &mut errors)?,
-            None => None,
-        };
-        if !errors.is_empty() {
-            return Err(Problem::validation(errors));
-        }
+        let extracted = timed(self.profile.as_deref(), Phase::Extract, || self.plan.extract(&request));
+        let Extracted { params: values, body } = extracted?;
         let (reply, receiver) = oneshot::channel();
         let request = self.wants_request.then_some(request);
-        let queued = started.map(|started| {
-            let now = Instant::now();
-            if let Some(profile) = &self.profile {
-                profile.record(Phase::Extract, now - started);
-            }
-            now
-        });
+        let queued = self.profile.is_some().then(Instant::now);
         let permit = if self.target.blocking {
             Some(self.pool.acquire()?)
         } else {
@@ -222,44 +203,4 @@ impl PyHandler {
         })?;
         Ok((receiver, cancel_key))
     }
-}
-
-/// Parses the JSON body: 415 for a non-JSON content type, 400 for malformed JSON, field
-/// errors (missing, not what the schema says) added to `errors`.
-fn read_body(plan: &BodyPlan, request: &Request, errors: &mut Vec<FieldError>) -> Result<Option<JsonBody>, Problem> {
-    if request.body.is_empty() {
-        if plan.required {
-            errors.push(FieldError::new(
-                "missing",
-                Source::Body,
-                "Field required",
-                serde_json::Value::Null,
-            ));
-        }
-        return Ok(None);
-    }
-    if let Some(ct) = request.content_type()
-        && !is_json_content_type(ct)
-    {
-        return Err(Problem::unsupported_media_type(ct, "application/json"));
-    }
-    let doc = JsonBody::parse(&request.body)?;
-    let before = errors.len();
-    match &doc {
-        JsonBody::Tape(tape) => {
-            if let Some(schema) = &plan.schema {
-                schema.validate(TapeView(tape.nodes()), Source::Body, &[], errors);
-            }
-        }
-        JsonBody::BigIntegers(bytes) => {
-            // Integers past Python's digit limit are refused even where nothing else is checked.
-            let text = big::for_validation(bytes)?;
-            if let Some(schema) = &plan.schema {
-                let value: serde_json::Value =
-                    serde_json::from_slice(&text).map_err(|e| Problem::bad_request(e.to_string()))?;
-                schema.validate(&value, Source::Body, &[], errors);
-            }
-        }
-    }
-    Ok((errors.len() == before).then_some(doc))
 }

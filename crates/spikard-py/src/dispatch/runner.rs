@@ -1,70 +1,55 @@
 //! The dispatcher thread: it holds the GIL, runs the server's asyncio event loop
 //! (`spikard._loop.run`), and drains the job queue whenever the loop wakes for it.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use crossbeam_channel::Receiver;
 use pyo3::prelude::*;
 
-use super::{Wake, Work, call};
+use super::{Running, Wake, Work, call};
 use crate::profile::Profile;
 
 /// The loop's callback for the queue's eventfd.
 #[pyclass(frozen, module = "spikard._spikard")]
 pub struct Drain {
     receiver: Receiver<Work>,
-    pub(super) wake: Arc<Wake>,
-    pub(super) profile: Option<Arc<Profile>>,
-    /// Tasks of suspended `async def` handlers, by cancel key. Touched only with the GIL.
-    pub(super) tasks: Mutex<HashMap<u64, Py<PyAny>>>,
+    wake: Arc<Wake>,
+    running: Arc<Running>,
 }
 
 #[pymethods]
 impl Drain {
     /// Runs every queued job (request batching); returns false once the server is closed.
-    fn __call__(slf: &Bound<'_, Self>, py: Python<'_>) -> bool {
-        let this = slf.get();
-        this.wake.reset();
+    fn __call__(&self, py: Python<'_>) -> bool {
+        self.wake.reset();
         let mut batch = 0;
         loop {
-            while let Ok(work) = this.receiver.try_recv() {
+            while let Ok(work) = self.receiver.try_recv() {
                 match work {
                     Work::Call(job) => {
-                        call::run(py, slf, *job);
+                        call::run(py, &self.running, *job);
                         batch += 1;
                     }
-                    Work::Cancel(key) => this.cancel(py, key),
+                    Work::Cancel(key) => self.running.cancel(py, key),
                 }
             }
-            if this.wake.is_closed() {
+            if self.wake.is_closed() {
                 break;
             }
             // Going idle: arm the wake, then look once more, so a job queued in between
             // is not left waiting for the next one.
-            this.wake.arm();
-            if this.receiver.is_empty() || !this.wake.disarm() {
+            self.wake.arm();
+            if self.receiver.is_empty() || !self.wake.disarm() {
                 break;
             }
         }
-        if let Some(profile) = &this.profile
+        if let Some(profile) = &self.running.profile
             && batch > 0
         {
             profile.record_batch(batch);
         }
-        !this.wake.is_closed()
-    }
-}
-
-impl Drain {
-    fn cancel(&self, py: Python<'_>, key: u64) {
-        let task = self.tasks.lock().ok().and_then(|mut tasks| tasks.remove(&key));
-        if let Some(task) = task
-            && let Err(err) = task.bind(py).call_method0("cancel")
-        {
-            log::error!("could not cancel a handler task: {err}");
-        }
+        !self.wake.is_closed()
     }
 }
 
@@ -100,8 +85,7 @@ pub fn spawn_dispatcher(
                 let drain = Drain {
                     receiver,
                     wake,
-                    profile,
-                    tasks: Mutex::new(HashMap::new()),
+                    running: Arc::new(Running::new(profile)),
                 };
                 let report = Started(Mutex::new(Some(tx)));
                 let ran = (|| {

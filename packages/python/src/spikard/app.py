@@ -8,14 +8,14 @@ import inspect
 import os
 import typing
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from spikard import _spikard
+from spikard._plan import Route
 from spikard.dependencies import compile_route
 from spikard.lifespan import Lifespan, LifespanFactory, State
 from spikard.openapi import mount_docs
-from spikard.params import Depends, ParamDesc
+from spikard.params import Depends
 from spikard.responses import Response
 from spikard.schema import SchemaSet
 
@@ -42,31 +42,6 @@ class RouteOptions(TypedDict, total=False):
     summary: str | None
     description: str | None
     tags: Sequence[str]
-
-
-@dataclass(frozen=True)
-class Route:
-    """A registered route, as `spikard._spikard.Server` reads it."""
-
-    methods: list[str]
-    path: str
-    # What the server calls: the handler itself, or what solves its dependencies first.
-    handler: Callable[..., Any]
-    params: list[ParamDesc]
-    status_code: int
-    is_async: bool
-    blocking: bool
-    dependencies: list[Depends]
-    # The decorated function.
-    endpoint: Callable[..., Any]
-    # A schema-first route's `body_schema` and `parameter_schema`.
-    schemas: dict[str, Any] = dataclasses.field(default_factory=dict)
-    # For OpenAPI: the response body's JSON Schema (with its `$defs`), and the operation.
-    response_schema: dict[str, Any] | None = None
-    include_in_schema: bool = True
-    summary: str | None = None
-    description: str | None = None
-    tags: list[str] = dataclasses.field(default_factory=list)
 
 
 _FROM_ANNOTATION: Any = object()

@@ -21,8 +21,9 @@ from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 from spikard._loop import run_blocking
+from spikard._plan import ParamDesc, Source
 from spikard.background import BackgroundTasks
-from spikard.params import Depends, ParamDesc, analyze
+from spikard.params import Depends, analyze
 
 Kind = Literal["function", "coroutine", "generator", "asyncgen"]
 
@@ -63,12 +64,12 @@ def compile_route(
     them is called through an `async def` that solves them first."""
     plan = analyze(label, path, endpoint, **schemas)
     is_async = inspect.iscoroutinefunction(endpoint)
-    if not route_dependencies and all(p.source != "depends" for p in plan):
+    if not route_dependencies and all(p.source != Source.DEPENDS for p in plan):
         return Compiled(plan, endpoint, is_async)
     flat = _Flat(label, path, overrides)
     root = flat.dependant(endpoint, plan, use_cache=False)
     extra = [flat.resolve(d, chain=(endpoint,)) for d in route_dependencies]
-    tasks = flat.name_of(ParamDesc("tasks", "background", "tasks", "str", False, False, None))
+    tasks = flat.name_of(ParamDesc("tasks", Source.BACKGROUND, "tasks", None, False, False, None))
     handler = _solver(root, extra, tasks, blocking)
     return Compiled(flat.params, handler, True)
 
@@ -103,7 +104,7 @@ class _Flat:
     ) -> Dependant:
         values, dependencies = [], []
         for desc in plan:
-            if desc.source == "depends":
+            if desc.source == Source.DEPENDS:
                 dependencies.append((desc.name, self.resolve(desc.default, (*chain, call))))
             else:
                 values.append((desc.name, self.name_of(desc)))
@@ -120,10 +121,10 @@ class _Flat:
 
 
 def _same_value(a: ParamDesc, b: ParamDesc) -> bool:
-    if a.source in ("request", "background"):
+    if a.source in (Source.REQUEST, Source.BACKGROUND):
         return a.source == b.source
-    if a.source == "body":
-        return b.source == "body" and a.kind == b.kind
+    if a.source == Source.BODY:
+        return b.source == Source.BODY
     return (a.source, a.key, a.kind, a.list, a.required) == (
         b.source,
         b.key,

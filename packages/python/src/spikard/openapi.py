@@ -22,18 +22,28 @@ import json
 import re
 import string
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, TypeVar
 
-from spikard.params import ParamDesc, path_params
+from spikard._plan import PARAM_SOURCES, ParamDesc, Route, Source
+from spikard.params import path_params
 from spikard.responses import Response
 
-if TYPE_CHECKING:
-    from spikard.app import Route, Spikard
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Documented(Protocol):
+    """What the docs need of an app; `spikard.Spikard` is one."""
+
+    title: str
+    version: str
+    routes: list[Route]
+
+    def get(self, path: str, *, include_in_schema: bool = ...) -> Callable[[F], F]: ...
+
 
 OPENAPI_VERSION = "3.1.0"
 PROBLEM_JSON = "application/problem+json"
 
-_HTTP_SOURCES = ("path", "query", "header", "cookie")
 _DEFS_REF = "#/$defs/"
 _COMPONENTS_REF = "#/components/schemas/"
 _CATCH_ALL = re.compile(r"\{\*([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -90,7 +100,7 @@ _VALIDATION_PROBLEM: dict[str, Any] = {
 }
 
 
-def openapi_document(app: Spikard) -> dict[str, Any]:
+def openapi_document(app: Documented) -> dict[str, Any]:
     """The OpenAPI 3.1 document of `app`'s routes, with `info` from `app.title` and
     `app.version`. Reads the routes' schemas without changing them."""
     components = _Components()
@@ -135,7 +145,7 @@ def _operation(route: Route, method: str, components: _Components, ids: _UniqueN
     parameters = _parameters(route, components)
     if parameters:
         operation["parameters"] = parameters
-    body = next((p for p in route.params if p.source == "body"), None)
+    body = next((p for p in route.params if p.source == Source.BODY), None)
     if body is not None:
         operation["requestBody"] = {
             "required": body.required,
@@ -155,7 +165,7 @@ def _parameters(route: Route, components: _Components) -> list[dict[str, Any]]:
     seen: set[tuple[str, str]] = set()
     parameters = []
     for p in route.params:
-        if p.source in _HTTP_SOURCES and (p.source, p.key) not in seen:
+        if p.source in PARAM_SOURCES and (p.source, p.key) not in seen:
             seen.add((p.source, p.key))
             parameters.append(_parameter(p, components))
     for segment in path_params(route.path):
@@ -166,10 +176,15 @@ def _parameters(route: Route, components: _Components) -> list[dict[str, Any]]:
 
 def _parameter(p: ParamDesc, components: _Components) -> dict[str, Any]:
     schema = _not_null(components.hoist(p.schema or {}))
-    parameter: dict[str, Any] = {"name": p.key, "in": p.source, "required": p.required, "schema": schema}
+    parameter: dict[str, Any] = {
+        "name": p.key,
+        "in": p.source.value,
+        "required": p.required,
+        "schema": schema,
+    }
     if "description" in schema:
         parameter["description"] = schema["description"]
-    if p.list and p.source == "query":
+    if p.list and p.source == Source.QUERY:
         parameter["style"] = "form"
         parameter["explode"] = True  # ?id=1&id=2
     return parameter
@@ -309,7 +324,7 @@ _ASSET_CACHE = {"cache-control": "public, max-age=86400"}
 
 
 def mount_docs(
-    app: Spikard, openapi_url: str | None = "/openapi.json", docs_url: str | None = "/docs"
+    app: Documented, openapi_url: str | None = "/openapi.json", docs_url: str | None = "/docs"
 ) -> None:
     """Serve `openapi_document(app)` at `openapi_url` and Swagger UI at `docs_url` (with its
     script and stylesheet at `{docs_url}/swagger-ui-bundle.js` and `.../swagger-ui.css`).

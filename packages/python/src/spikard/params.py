@@ -16,19 +16,23 @@ import types
 import typing
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from spikard import _spikard
+from spikard._plan import PARAM_SOURCES, EachItem, Embedded, Kind, ParamDesc, Source, ToFloat, ToInt
 from spikard._spikard import Request
 from spikard.background import BackgroundTasks
-from spikard.schema import Constraints, SchemaSet, Shape, constraints_of, model_fields
+from spikard.schema import Constraints, SchemaSet, constraints_of, model_fields
 
-Source = Literal["path", "query", "header", "cookie", "body", "request", "background", "depends"]
-
-_SCALARS: dict[Any, str] = {str: "str", int: "int", float: "float", bool: "bool", uuid.UUID: "uuid"}
+_SCALARS: dict[Any, Kind] = {
+    str: Kind.STR,
+    int: Kind.INT,
+    float: Kind.FLOAT,
+    bool: Kind.BOOL,
+    uuid.UUID: Kind.UUID,
+}
 # Shapes of parameter types the Rust side coerces to already.
-_NATIVE = (("int",), ("float",), ("list", ("int",)), ("list", ("float",)))
+_NATIVE = (ToInt(), ToFloat(), EachItem(ToInt()), EachItem(ToFloat()))
 # Read as text, checked in Rust against their JSON Schema format, and built in Python.
 _TEXT_TYPES = (datetime.datetime, datetime.date, datetime.time, decimal.Decimal)
 _PATH_PARAM = re.compile(r"\{\*?([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -39,7 +43,7 @@ class Param(Constraints):
     the constraints its value must meet (`ge`, `gt`, `le`, `lt`, `multiple_of`, `min_length`,
     `max_length`, `pattern`; see `spikard.schema.Constraints`)."""
 
-    source: Source = "query"
+    source = Source.QUERY
 
     def __init__(self, default: Any = ..., *, alias: str | None = None, **constraints: Any) -> None:
         super().__init__(**constraints)
@@ -51,17 +55,17 @@ class Param(Constraints):
 
 
 class Query(Param):
-    source = "query"
+    source = Source.QUERY
 
 
 class Path(Param):
-    source = "path"
+    source = Source.PATH
 
 
 class Header(Param):
     """A request header; `x_token` reads `x-token` unless `convert_underscores=False`."""
 
-    source = "header"
+    source = Source.HEADER
 
     def __init__(
         self,
@@ -76,14 +80,14 @@ class Header(Param):
 
 
 class Cookie(Param):
-    source = "cookie"
+    source = Source.COOKIE
 
 
 class Body(Param):
     """The JSON body; `embed=True` reads it from the key named like the argument
     (`{"item": {...}}` for `item: Annotated[Item, Body(embed=True)]`)."""
 
-    source = "body"
+    source = Source.BODY
 
     def __init__(self, default: Any = ..., *, embed: bool = False, **constraints: Any) -> None:
         super().__init__(default, **constraints)
@@ -106,27 +110,6 @@ class Depends:
     def __repr__(self) -> str:
         name = getattr(self.dependency, "__qualname__", self.dependency)
         return f"Depends({name}, use_cache={self.use_cache})"
-
-
-@dataclass(frozen=True)
-class ParamDesc:
-    """One handler argument, as `spikard._spikard.Server` reads it. (Arguments with source
-    `depends` carry their `Depends` in `default` and never reach the server.)"""
-
-    name: str
-    source: Source
-    key: str
-    kind: str
-    list: bool
-    required: bool
-    default: Any
-    # The value's JSON Schema as declared (documentation; a body's carries its `$defs`).
-    schema: dict[str, Any] | None = None
-    # The JSON Schema the Rust side validates the value against, as JSON; None: no check
-    # beyond coercion to `kind`.
-    check: str | None = None
-    # How to build the annotated Python value from the validated one (`spikard.schema`).
-    shape: Shape = None
 
 
 def path_params(path: str) -> list[str]:
@@ -177,7 +160,7 @@ def analyze(
                 plan.append(_describe(name, hints.get(name, str), p.default, in_path))
         except (TypeError, ValueError) as exc:
             raise TypeError(f"route {label}: parameter {name!r}: {exc}") from None
-    if body_schema is not None and not any(d.name == "body" and d.source == "body" for d in plan):
+    if body_schema is not None and not any(d.name == "body" and d.source == Source.BODY for d in plan):
         raise TypeError(f"route {label}: body_schema is given but the handler has no `body` argument")
     return plan
 
@@ -187,9 +170,9 @@ def _schema_body(schema: dict[str, Any], default: Any) -> ParamDesc:
     check = _compiled(schema)
     return ParamDesc(
         "body",
+        Source.BODY,
         "body",
-        "body",
-        "json",
+        None,
         False,
         not has_default,
         default if has_default else None,
@@ -208,17 +191,17 @@ def _declared(schema: dict[str, Any], in_path: set[str]) -> list[ParamDesc]:
     for name, declared in properties.items():
         prop = dict(declared)
         where = prop.pop("in", None) or ("path" if name in in_path else "query")
-        if where not in ("path", "query", "header", "cookie"):
+        if where not in {s.value for s in PARAM_SOURCES}:
             raise TypeError(f"{name}: unknown source {where!r}")
-        source = typing.cast(Source, where)
-        if source == "path" and name not in in_path:
+        source = Source(where)
+        if source == Source.PATH and name not in in_path:
             raise TypeError(f"{name}: the path has no such {{segment}}")
         kind, is_list = _schema_kind(prop)
         default = prop.get("default")
         check = {k: v for k, v in prop.items() if k != "default"}
         text = _compiled(check) if _needs_check(check, kind, is_list) else None
-        key = name.lower() if source == "header" else name
-        is_required = source == "path" or name in required
+        key = name.lower() if source == Source.HEADER else name
+        is_required = source == Source.PATH or name in required
         plan.append(ParamDesc(name, source, key, kind, is_list, is_required, default, prop, text))
     return plan
 
@@ -230,7 +213,7 @@ def _compiled(schema: dict[str, Any]) -> str:
     return text
 
 
-def _schema_kind(schema: dict[str, Any]) -> tuple[str, bool]:
+def _schema_kind(schema: dict[str, Any]) -> tuple[Kind, bool]:
     """What a parameter with this JSON Schema is coerced to before it is checked."""
     kind = schema.get("type")
     if kind == "array":
@@ -241,8 +224,14 @@ def _schema_kind(schema: dict[str, Any]) -> tuple[str, bool]:
     if kind is None and schema.get("enum") and all(type(v) is int for v in schema["enum"]):
         kind = "integer"
     if kind == "string" and schema.get("format") == "uuid":
-        return "uuid", False
-    known = {"integer": "int", "number": "float", "boolean": "bool", "string": "str", None: "str"}
+        return Kind.UUID, False
+    known = {
+        "integer": Kind.INT,
+        "number": Kind.FLOAT,
+        "boolean": Kind.BOOL,
+        "string": Kind.STR,
+        None: Kind.STR,
+    }
     if kind not in known:
         raise TypeError(f"unsupported parameter type {kind!r}")
     return known[kind], False
@@ -271,7 +260,7 @@ def _describe(name: str, annotation: Any, default: Any, in_path: set[str]) -> Pa
         if not callable(dependency):
             raise TypeError(f"Depends() needs a callable, or an annotation to call ({dependency!r})")
         resolved = Depends(dependency, use_cache=depends.use_cache)
-        return ParamDesc(name, "depends", name, "any", False, True, resolved)
+        return ParamDesc(name, Source.DEPENDS, name, None, False, True, resolved)
     if marker is not None and marker.default is not ...:
         default = marker.default
     has_default = default is not inspect.Parameter.empty and default is not ...
@@ -279,48 +268,50 @@ def _describe(name: str, annotation: Any, default: Any, in_path: set[str]) -> Pa
     base = _strip_optional(annotation)
 
     if isinstance(base, type) and issubclass(base, Request):
-        return ParamDesc(name, "request", name, "str", False, False, None)
+        return ParamDesc(name, Source.REQUEST, name, None, False, False, None)
     if isinstance(base, type) and issubclass(base, BackgroundTasks):
-        return ParamDesc(name, "background", name, "str", False, False, None)
+        return ParamDesc(name, Source.BACKGROUND, name, None, False, False, None)
 
     source: Source
     if marker is not None:
         source = marker.source
     elif name in in_path:
-        source = "path"
+        source = Source.PATH
     elif _is_body(base):
-        source = "body"
+        source = Source.BODY
     else:
-        source = "query"
+        source = Source.QUERY
     constraints = constraints_of(extras)
 
     schemas = SchemaSet()
-    if source == "body":
+    if source == Source.BODY:
         schema, shape = schemas.of(annotation, constraints)
         if isinstance(marker, Body) and marker.embed:
             schema = {"type": "object", "properties": {name: schema}, "required": [name]}
-            shape = ("field", name, shape)
+            shape = Embedded(name, shape)
         document = schemas.document(schema)
         check = _compiled(document) if document else None
-        return ParamDesc(name, "body", name, "json", False, not has_default, default, document, check, shape)
+        return ParamDesc(
+            name, Source.BODY, name, None, False, not has_default, default, document, check, shape
+        )
 
     kind, is_list = _scalar_kind(base)
-    if source == "path":
+    if source == Source.PATH:
         if name not in in_path and (marker is None or marker.alias not in in_path):
             raise TypeError("declared as a path parameter but the path has no such {segment}")
         if is_list:
             raise TypeError("a path parameter cannot be a list")
     key = marker.alias if marker is not None and marker.alias else name
-    if source == "header" and (marker is None or marker.alias is None):
+    if source == Source.HEADER and (marker is None or marker.alias is None):
         convert = getattr(marker, "convert_underscores", True)
         key = (name.replace("_", "-") if convert else name).lower()
-    required = source == "path" or not has_default
+    required = source == Source.PATH or not has_default
     checked, shape = schemas.of(base, constraints)
-    if shape in _NATIVE or kind == "uuid":
+    if shape in _NATIVE or kind == Kind.UUID:
         shape = None  # the Rust side makes these already
     # A parameter is absent, never null: `X | None` is documented as an optional `X`.
     schema = {**checked, "default": default} if default is not None and _jsonable(default) else checked
-    rust_checks = {k: v for k, v in checked.items() if k != "items"} if kind == "uuid" else checked
+    rust_checks = {k: v for k, v in checked.items() if k != "items"} if kind == Kind.UUID else checked
     check = _compiled(rust_checks) if _needs_check(checked, kind, is_list) else None
     return ParamDesc(name, source, key, kind, is_list, required, default, schema, check, shape)
 
@@ -334,7 +325,7 @@ def _strip_optional(annotation: Any) -> Any:
     return annotation
 
 
-def _scalar_kind(base: Any) -> tuple[str, bool]:
+def _scalar_kind(base: Any) -> tuple[Kind, bool]:
     """What the Rust side coerces a parameter's text to, and whether it is a list."""
     if get_origin(base) is Annotated:
         base = get_args(base)[0]
@@ -348,7 +339,7 @@ def _scalar_kind(base: Any) -> tuple[str, bool]:
     if base in _SCALARS:
         return _SCALARS[base], False
     if base in _TEXT_TYPES or base is Any:
-        return "str", False
+        return Kind.STR, False
     values: list[Any] = []
     if isinstance(base, type) and issubclass(base, enum.Enum):
         values = [m.value for m in base]
@@ -356,29 +347,29 @@ def _scalar_kind(base: Any) -> tuple[str, bool]:
         values = list(get_args(base))
     if values:
         if all(isinstance(v, bool) for v in values):
-            return "bool", False
+            return Kind.BOOL, False
         if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-            return "int", False
+            return Kind.INT, False
         if all(isinstance(v, str) for v in values):
-            return "str", False
+            return Kind.STR, False
     raise TypeError(
         f"unsupported parameter type {base!r} (use str, int, float, bool, UUID, datetime, date, "
         "time, Decimal, an Enum or Literal of one type, or a list of them)"
     )
 
 
-def _needs_check(schema: dict[str, Any], kind: str, is_list: bool) -> bool:
+def _needs_check(schema: dict[str, Any], kind: Kind, is_list: bool) -> bool:
     """Whether Rust must check more than the coercion to `kind` already did."""
     plain = {
-        "str": {"type": "string"},
-        "int": {"type": "integer"},
-        "float": {"type": "number"},
-        "bool": {"type": "boolean"},
-        "uuid": {"type": "string", "format": "uuid"},
+        Kind.STR: {"type": "string"},
+        Kind.INT: {"type": "integer"},
+        Kind.FLOAT: {"type": "number"},
+        Kind.BOOL: {"type": "boolean"},
+        Kind.UUID: {"type": "string", "format": "uuid"},
     }[kind]
     item = schema.get("items", {}) if is_list else schema
     item_needs = item not in (plain, {"type": plain["type"]})
-    if item_needs and kind == "uuid":
+    if item_needs and kind == Kind.UUID:
         # Coerced to a UUID before any check: its text is not kept to hold to a pattern.
         raise TypeError("constraints on UUID parameters are not supported")
     return item_needs or (is_list and len(schema) > 2)

@@ -1,24 +1,9 @@
 """Python types as JSON Schema, once per route at startup.
 
 The schema is what the Rust validator checks a value against and what OpenAPI documents.
-Alongside it comes a *shape*: how to turn the validated JSON (dicts, lists, strings) into
-the annotated Python objects — dataclasses, pydantic models, msgspec structs, `UUID`,
-`datetime`, `Decimal`, enums — without validating a second time. Shapes are nested tuples
-the Rust side reads:
-
-    None                              keep the value as it is
-    ("float",)                        an int made a float
-    ("int",)                          an integral float (`2.0`) made an int
-    ("convert", f)                    f(value)
-    ("field", key, shape)             value[key] (an embedded body)
-    ("list", shape)                   each item
-    ("dict", shape)                   each value
-    ("optional", shape)               the value unless it is None
-    ("build", ctor, [(key, arg, shape), ...], plain)
-                                      ctor(**{arg: shape(value[key]) for present keys});
-                                      ctor None: the dict itself, with its values converted;
-                                      plain: a dataclass that, when every field is there,
-                                      is made with the dict as its `__dict__`
+Alongside it comes a *shape* (`spikard._plan`): how to turn the validated JSON (dicts,
+lists, strings) into the annotated Python objects — dataclasses, pydantic models, msgspec
+structs, `UUID`, `datetime`, `Decimal`, enums — without validating a second time.
 """
 
 from __future__ import annotations
@@ -35,7 +20,8 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-Shape = Any  # the nested tuples described above
+from spikard._plan import Build, BuildField, Convert, EachItem, EachValue, Shape, ToFloat, ToInt, UnlessNone
+
 JSONSchema = dict[str, Any]
 
 _CONSTRAINT_KEYWORDS = {
@@ -148,24 +134,24 @@ class SchemaSet:
         if tp is bool:
             return {"type": "boolean"}, None
         if tp is int:
-            return {"type": "integer"}, ("int",)
+            return {"type": "integer"}, ToInt()
         if tp is float:
-            return {"type": "number"}, ("float",)
+            return {"type": "number"}, ToFloat()
         if tp is str:
             return {"type": "string"}, None
         if tp is uuid.UUID:
-            return {"type": "string", "format": "uuid"}, ("convert", uuid.UUID)
+            return {"type": "string", "format": "uuid"}, Convert(uuid.UUID)
         if tp is datetime.datetime:
-            return {"type": "string", "format": "date-time"}, ("convert", _datetime)
+            return {"type": "string", "format": "date-time"}, Convert(_datetime)
         if tp is datetime.date:
-            return {"type": "string", "format": "date"}, ("convert", datetime.date.fromisoformat)
+            return {"type": "string", "format": "date"}, Convert(datetime.date.fromisoformat)
         if tp is datetime.time:
-            return {"type": "string", "format": "time"}, ("convert", _time)
+            return {"type": "string", "format": "time"}, Convert(_time)
         if tp is decimal.Decimal:
-            return {"type": ["number", "string"], "format": "decimal"}, ("convert", _decimal)
+            return {"type": ["number", "string"], "format": "decimal"}, Convert(_decimal)
         if isinstance(tp, type) and issubclass(tp, enum.Enum):
             values = [m.value for m in tp]
-            return {"title": tp.__name__, "enum": values}, ("convert", tp)
+            return {"title": tp.__name__, "enum": values}, Convert(tp)
         if origin is Literal:
             return {"enum": list(get_args(tp))}, None
         if origin in (Union, types.UnionType):
@@ -180,8 +166,8 @@ class SchemaSet:
             if convert is not None:
                 if shape is not None:
                     raise TypeError(f"unsupported type {tp!r}: tuple and set items must be plain JSON types")
-                return schema, ("convert", convert)
-            return schema, None if shape is None else ("list", shape)
+                return schema, Convert(convert)
+            return schema, None if shape is None else EachItem(shape)
         if tp in (dict, Mapping) or origin in (dict, Mapping):
             args = get_args(tp)
             if args and args[0] is not str:
@@ -190,7 +176,7 @@ class SchemaSet:
             schema = {"type": "object"}
             if args and value_schema:
                 schema["additionalProperties"] = value_schema
-            return schema, None if shape is None else ("dict", shape)
+            return schema, None if shape is None else EachValue(shape)
         if isinstance(tp, type) and (fields := model_fields(tp)) is not None:
             return self._model(tp, fields)
         raise TypeError(f"unsupported type {tp!r}")
@@ -206,7 +192,7 @@ class SchemaSet:
             raise TypeError(f"unsupported union {args!r}: only one member may be a model or converted type")
         shape = shapes[0] if shapes else None
         if shape is not None and len(options) < len(args):
-            shape = ("optional", shape)
+            shape = UnlessNone(shape)
         return {"anyOf": schemas}, shape
 
     def _model(self, tp: type, fields: list[_ModelField]) -> tuple[JSONSchema, Shape]:
@@ -228,7 +214,7 @@ class SchemaSet:
                     properties[f.key] = schema
                     if not f.has_default:
                         required.append(f.key)
-                    build.append((f.key, f.name, shape))
+                    build.append(BuildField(f.key, f.name, shape))
             finally:
                 self._building.discard(tp)
             model: JSONSchema = {"title": tp.__name__, "type": "object", "properties": properties}
@@ -238,8 +224,8 @@ class SchemaSet:
                 model["description"] = inspect.cleandoc(tp.__doc__)
             self.defs[name] = model
             ctor = _constructor(tp)
-            keep = ctor is None and all(shape is None for _, _, shape in build)
-            self._shapes[tp] = None if keep else ("build", ctor, build, _plain_dataclass(tp))
+            keep = ctor is None and all(f.shape is None for f in build)
+            self._shapes[tp] = None if keep else Build(ctor, tuple(build), _plain_dataclass(tp))
         return {"$ref": f"#/$defs/{name}"}, self._shapes[tp]
 
 
