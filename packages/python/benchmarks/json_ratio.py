@@ -10,16 +10,12 @@ from __future__ import annotations
 
 import json
 import statistics
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import orjson
-
-sys.path.insert(0, str(Path(__file__).parent))
-from test_json_speed import DOCS, TEXTS
+from documents import DOCS, TEXTS
 
 from spikard import _spikard
 
