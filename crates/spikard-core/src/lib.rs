@@ -20,7 +20,7 @@
 //! # }
 //! ```
 
-#![warn(missing_debug_implementations)]
+#![warn(missing_debug_implementations, missing_docs)]
 
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;

@@ -19,14 +19,20 @@ const TYPE_BASE: &str = "https://spikard.dev/errors/";
 /// Where a rejected value came from; the first element of an error's `loc`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
+    /// A path segment.
     Path,
+    /// The query string.
     Query,
+    /// A request header.
     Header,
+    /// A cookie.
     Cookie,
+    /// The request body.
     Body,
 }
 
 impl Source {
+    /// The name `loc` starts with: `path`, `query`, `header`, `cookie` or `body`.
     pub fn as_str(self) -> &'static str {
         match self {
             Source::Path => "path",
@@ -54,6 +60,7 @@ pub struct FieldError {
 }
 
 impl FieldError {
+    /// An error of pydantic type `kind` about `input`, located at `source` (add names with [`FieldError::at`]).
     pub fn new(kind: &'static str, source: Source, msg: impl Into<String>, input: Value) -> Self {
         FieldError {
             kind,
@@ -70,6 +77,7 @@ impl FieldError {
         self
     }
 
+    /// Adds `key: value` to the error's `ctx`.
     pub fn with_ctx(mut self, key: &str, value: impl Into<Value>) -> Self {
         self.ctx.get_or_insert_default().insert(key.to_owned(), value.into());
         self
@@ -136,6 +144,7 @@ impl Problem {
         }))
     }
 
+    /// 404: no route matches the path.
     pub fn not_found() -> Self {
         Problem::new(StatusCode::NOT_FOUND, "not-found", "Not Found").with_detail("No route matches this path")
     }
@@ -186,6 +195,7 @@ impl Problem {
         .with_header("connection", "close")
     }
 
+    /// 415: the body's media type `found` is not the `expected` one.
     pub fn unsupported_media_type(found: &str, expected: &str) -> Self {
         Problem::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -208,6 +218,7 @@ impl Problem {
             .with_errors(vec![error.with_ctx("error", reason.into())])
     }
 
+    /// 400 with `detail`.
     pub fn bad_request(detail: impl Into<String>) -> Self {
         Problem::new(StatusCode::BAD_REQUEST, "bad-request", "Bad Request").with_detail(detail)
     }
@@ -225,6 +236,7 @@ impl Problem {
         .with_errors(errors)
     }
 
+    /// 500, saying nothing of the cause (which is logged).
     pub fn internal() -> Self {
         Problem::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -234,16 +246,19 @@ impl Problem {
         .with_detail("The server failed to handle this request")
     }
 
+    /// Sets the human-readable `detail`.
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
         self.0.detail = Some(detail.into());
         self
     }
 
+    /// Sets the `errors` list (a 422's field errors).
     pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
         self.0.errors = errors;
         self
     }
 
+    /// Adds a header to the response (e.g. `Allow`, `Retry-After`).
     pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.0.headers.push((name.into(), value.into()));
         self
@@ -255,10 +270,12 @@ impl Problem {
         self
     }
 
+    /// The response status.
     pub fn status(&self) -> StatusCode {
         self.0.status
     }
 
+    /// The field errors, if any.
     pub fn errors(&self) -> &[FieldError] {
         &self.0.errors
     }
@@ -284,6 +301,7 @@ impl Problem {
         doc
     }
 
+    /// The `application/problem+json` response.
     pub fn into_response(self) -> Response {
         let body = serde_json::to_vec(&self.body()).expect("a JSON value always serializes");
         let mut response = http::Response::new(full(Bytes::from(body)));

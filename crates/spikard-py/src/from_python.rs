@@ -224,7 +224,7 @@ unsafe fn write_object(
     then: Option<u8>,
 ) -> PyResult<()> {
     use std::ptr::addr_of_mut;
-    // SAFETY (whole block): `obj` is live and the GIL held (the caller's contract); each
+    // SAFETY: (the whole block) `obj` is live and the GIL held (the caller's contract); each
     // accessor is used only on an object whose exact type was just checked. Scalars are
     // immutable and run no Python code, so a borrowed pointer is enough for them.
     unsafe {
@@ -328,8 +328,8 @@ unsafe fn write_long(py: Python<'_>, out: &mut Vec<u8>, obj: *mut ffi::PyObject,
             write_i64_then(out, n, then);
             Ok(())
         }
-        // SAFETY: per the contract.
         None => {
+            // SAFETY: per the contract.
             unsafe { write_big_long(py, out, obj) }?;
             push_then(out, then);
             Ok(())
@@ -727,8 +727,8 @@ fn write_dataclass(
         && d.len() == fields.len()
     {
         let (mark, names) = (out.len(), fields.as_slice());
-        // SAFETY: `d` is a live dict we hold a reference to for the call.
         let same = |i: usize, key| names.get(i).is_some_and(|name| name.as_ptr() == key);
+        // SAFETY: `d` is a live dict we hold a reference to for the call.
         if unsafe { write_dict_entries(py, out, d.as_ptr(), depth, same) }? {
             return Ok(());
         }

@@ -152,6 +152,7 @@ impl Escape {
     }
 }
 
+/// Writes `n` in decimal.
 #[inline]
 pub fn write_i64(out: &mut Vec<u8>, n: i64) {
     write_i64_then(out, n, None);
@@ -176,6 +177,7 @@ pub fn write_i64_then(out: &mut Vec<u8>, n: i64, then: Option<u8>) {
     }
 }
 
+/// Writes `n` in decimal.
 #[inline]
 pub fn write_u64(out: &mut Vec<u8>, n: u64) {
     out.reserve(20);

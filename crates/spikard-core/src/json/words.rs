@@ -30,12 +30,14 @@ pub struct KnownKey {
 }
 
 impl KnownKey {
+    /// The key `text`, ready to compare against a tape's keys.
     pub fn new(text: impl Into<String>) -> KnownKey {
         let text = text.into();
         let head = KnownKey::head(text.as_bytes());
         KnownKey { text, head }
     }
 
+    /// The key as text.
     pub fn as_str(&self) -> &str {
         &self.text
     }

@@ -15,10 +15,16 @@ use crate::problem::Problem;
 /// Why a body could not be read.
 #[derive(Debug)]
 pub enum BodyError {
-    /// The body (or its declared `Content-Length`) is larger than the limit.
-    TooLarge { limit: usize },
+    /// The body (or its declared `Content-Length`) is larger than `limit` bytes.
+    TooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
     /// No byte of the body arrived for `idle`.
-    TimedOut { idle: Duration },
+    TimedOut {
+        /// How long the server waited.
+        idle: Duration,
+    },
     /// The connection failed or the client stopped sending mid-body.
     Read(String),
 }

@@ -14,15 +14,20 @@ use http::{HeaderMap, Method, Uri};
 /// A request whose body has been read (under the limit) and whose route has been matched.
 #[derive(Debug)]
 pub struct Request {
+    /// The request method.
     pub method: Method,
+    /// The request target as sent.
     pub uri: Uri,
+    /// The request headers.
     pub headers: HeaderMap,
     /// Path parameters in route order, percent-decoded.
     pub path_params: Vec<(String, String)>,
+    /// The whole body, read under the server's limit.
     pub body: Bytes,
 }
 
 impl Request {
+    /// The path of the request target (no query).
     pub fn path(&self) -> &str {
         self.uri.path()
     }

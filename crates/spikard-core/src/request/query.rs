@@ -31,10 +31,12 @@ impl QueryParams {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Every `(key, value)` pair, decoded, in order.
     pub fn pairs(&self) -> &[(String, String)] {
         &self.pairs
     }
 
+    /// Whether the query string has no pair.
     pub fn is_empty(&self) -> bool {
         self.pairs.is_empty()
     }

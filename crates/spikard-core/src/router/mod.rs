@@ -50,12 +50,18 @@ pub enum Resolved<'r> {
     /// Run `handler` with the decoded path parameters. `head` is set when a `HEAD` request
     /// is answered by the `GET` handler: the caller must send the headers without the body.
     Handler {
+        /// The route's handler.
         handler: &'r Arc<dyn Handler>,
+        /// The path parameters, decoded, in path order.
         params: Vec<(String, String)>,
+        /// A `HEAD` request answered by the `GET` handler: send no body.
         head: bool,
     },
     /// An `OPTIONS` request to a path that registered no `OPTIONS` handler.
-    Options { allow: &'r str },
+    Options {
+        /// The path's methods, for the 204's `Allow`.
+        allow: &'r str,
+    },
 }
 
 impl std::fmt::Debug for Resolved<'_> {
@@ -90,6 +96,7 @@ impl std::fmt::Debug for Router {
 }
 
 impl Router {
+    /// An empty router.
     pub fn new() -> Self {
         Self::default()
     }
@@ -148,10 +155,12 @@ impl Router {
         Ok(self)
     }
 
+    /// Adds a `GET` route.
     pub fn get(&mut self, path: &str, handler: impl Handler) -> Result<&mut Self, RouteError> {
         self.route(Method::GET, path, handler)
     }
 
+    /// Adds a `POST` route.
     pub fn post(&mut self, path: &str, handler: impl Handler) -> Result<&mut Self, RouteError> {
         self.route(Method::POST, path, handler)
     }

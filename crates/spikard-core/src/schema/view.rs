@@ -8,19 +8,27 @@ use simd_json::tape::Node;
 /// A value's type and, for scalars, its content.
 #[derive(Debug, Clone, Copy)]
 pub enum Kind<'a> {
+    /// `null`.
     Null,
+    /// `true` or `false`.
     Bool(bool),
+    /// An integer within 64 bits (signed or not).
     Int(i128),
     /// An integer outside 64 bits (the validator compares it as a float).
     BigInt(f64),
+    /// A number with a fraction or an exponent.
     Float(f64),
+    /// A string.
     Str(&'a str),
+    /// An array of this many items.
     Array(usize),
+    /// An object of this many entries.
     Object(usize),
 }
 
 /// One JSON value to validate.
 pub trait View: Sized + Copy {
+    /// The value's type and, for scalars, its content.
     fn kind(&self) -> Kind<'_>;
     /// Calls `f` with each item of an array.
     fn for_each_item(&self, f: impl FnMut(usize, Self));

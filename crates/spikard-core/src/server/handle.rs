@@ -48,6 +48,7 @@ pub fn spawn(router: Router, config: ServerConfig) -> io::Result<ServerHandle> {
 }
 
 impl ServerHandle {
+    /// The address the server listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }

@@ -61,6 +61,7 @@ impl Server {
         })
     }
 
+    /// The address the listener is bound to (the port chosen, for port 0).
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.listener.local_addr()
     }

@@ -18,10 +18,12 @@ pub struct App {
 }
 
 impl App {
+    /// The service for `router` under `config`'s limits.
     pub fn new(router: Router, config: ServerConfig) -> Self {
         App { router, config }
     }
 
+    /// The limits it serves under.
     pub fn config(&self) -> &ServerConfig {
         &self.config
     }

@@ -5,30 +5,43 @@ use crate::problem::{FieldError, Source};
 /// The scalar types a parameter can be declared as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ParamKind {
+    /// Text, as it came.
     Str,
+    /// An integer, of any size.
     Int,
+    /// A float (decimal or exponent notation; `inf` and `nan` too, as pydantic reads them).
     Float,
+    /// A boolean, in pydantic's spellings (`true`, `1`, `yes`, `on`...).
     Bool,
+    /// A UUID: hyphenated, simple, braced or URN form.
     Uuid,
 }
 
 /// A coerced value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Coerced {
+    /// Text.
     Str(String),
+    /// An integer within `i64`.
     Int(i64),
     /// An integer outside `i64`, as its canonical decimal digits (sign included).
     BigInt(String),
+    /// A float.
     Float(f64),
+    /// A boolean.
     Bool(bool),
+    /// A UUID, as its 128 bits.
     Uuid(u128),
 }
 
 /// Why a value did not coerce: pydantic's error type, message and optional context.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CoerceError {
+    /// pydantic's error type, e.g. `int_parsing`.
     pub kind: &'static str,
+    /// pydantic's message.
     pub msg: String,
+    /// The `error` of the error's `ctx`, when pydantic gives one.
     pub ctx_error: Option<String>,
 }
 
@@ -49,6 +62,7 @@ impl CoerceError {
         )
     }
 
+    /// The error as a [`FieldError`] about `input`, found in `source`.
     pub fn into_field_error(self, source: Source, input: &str) -> FieldError {
         let err = FieldError::new(self.kind, source, self.msg, input.into());
         match self.ctx_error {
@@ -63,6 +77,7 @@ impl CoerceError {
 /// `int_parsing_size`. Leading zeros do not count.
 pub const MAX_INT_DIGITS: usize = 4300;
 
+/// `text` coerced to `kind`, or pydantic's error for it.
 pub fn coerce(kind: ParamKind, text: &str) -> Result<Coerced, CoerceError> {
     match kind {
         ParamKind::Str => Ok(Coerced::Str(text.to_owned())),

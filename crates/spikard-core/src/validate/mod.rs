@@ -27,7 +27,9 @@ use crate::schema::Schema;
 pub struct ParamSpec {
     /// The name it is read by: the path segment, query key, header or cookie name.
     pub key: String,
+    /// Where it is read from (not `Body`).
     pub source: Source,
+    /// The type its text is coerced to.
     pub kind: ParamKind,
     /// `list[T]`: every value of a repeated query key (or header).
     pub list: bool,
@@ -40,7 +42,9 @@ pub struct ParamSpec {
 /// A parameter's value after coercion.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ParamValue {
+    /// A single value.
     One(Coerced),
+    /// Every value of a repeated key, for a list parameter.
     Many(Vec<Coerced>),
     /// Not sent and not required: the handler's default applies.
     Absent,
@@ -49,6 +53,7 @@ pub enum ParamValue {
 /// What a route reads from a request: its parameters, in the handler's order, and its body.
 #[derive(Debug, Default)]
 pub struct RequestPlan {
+    /// The parameters, in the handler's order.
     pub params: Vec<ParamSpec>,
     /// `None`: the route takes no body (whatever was sent is ignored).
     pub body: Option<BodyPlan>,

@@ -8,11 +8,14 @@ use crate::schema::{Kind, View};
 /// A request parameter after coercion: a scalar, or the values of a repeated key.
 #[derive(Debug, Clone, Copy)]
 pub enum ParamView<'a> {
+    /// A single value.
     One(&'a Coerced),
+    /// The values of a list parameter.
     Many(&'a [Coerced]),
 }
 
 impl<'a> ParamView<'a> {
+    /// The view of `value`; `None` when it is absent.
     pub fn of(value: &'a ParamValue) -> Option<Self> {
         match value {
             ParamValue::One(c) => Some(ParamView::One(c)),
