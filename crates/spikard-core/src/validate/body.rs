@@ -31,6 +31,7 @@ pub enum JsonBody {
 
 impl JsonBody {
     /// Parses `body`; malformed JSON is the error (`Problem::from` makes it the 400).
+    #[inline]
     pub fn parse(body: &Bytes) -> Result<JsonBody, JsonError> {
         Self::parse_with(body, || body.clone())
     }
@@ -40,6 +41,7 @@ impl JsonBody {
         Self::parse_with(data, || Bytes::copy_from_slice(data))
     }
 
+    #[inline]
     fn parse_with(data: &[u8], text: impl FnOnce() -> Bytes) -> Result<JsonBody, JsonError> {
         match JsonDocument::parse(data) {
             Ok(doc) => Ok(JsonBody::Tape(doc)),
@@ -54,6 +56,7 @@ impl BodyPlan {
     /// are the problem to answer with; field errors (missing, not what the schema says, an
     /// integer past Python's limit) are added to `errors`, to be reported with the
     /// parameters'. `None`: no body was sent, or it is not valid.
+    #[inline]
     pub fn read(&self, request: &Request, errors: &mut Vec<FieldError>) -> Result<Option<JsonBody>, Problem> {
         if request.body.is_empty() {
             if self.required {

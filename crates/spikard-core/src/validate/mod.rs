@@ -71,6 +71,7 @@ pub struct Extracted {
 impl RequestPlan {
     /// Every parameter and the body, or the problem to answer with: a 415 or 400 about the
     /// body as it came, else one 422 listing every parameter and body error together.
+    #[inline]
     pub fn extract(&self, request: &Request) -> Result<Extracted, Problem> {
         let (params, mut errors) = match extract(&self.params, request) {
             Ok(values) => (values, Vec::new()),
