@@ -74,9 +74,6 @@ pub fn header_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
 
 /// True when a `Content-Type` value names JSON (`application/json` or any `+json` suffix).
 pub fn is_json_content_type(value: &str) -> bool {
-    if value == "application/json" {
-        return true; // nearly every JSON request: no parsing
-    }
     let essence = value.split(';').next().unwrap_or("").trim();
     let Some((kind, subtype)) = essence.split_once('/') else {
         return false;
