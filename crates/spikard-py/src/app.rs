@@ -261,8 +261,8 @@ fn resolve(host: &str, port: u16) -> PyResult<SocketAddr> {
         .ok_or_else(|| PyValueError::new_err(format!("{host} resolves to no address")))
 }
 
-/// Turns one route description into its handler: the `ParamSpec`s the core validates and
-/// the argument slots the dispatcher fills. Bad descriptions fail here, naming the route.
+/// Turns one route's plan into its handler: the `RequestPlan` the core runs on every request
+/// and the argument slots the dispatcher fills. Bad plans fail here, naming the route.
 fn compile(
     py: Python<'_>,
     route: RoutePlan,
