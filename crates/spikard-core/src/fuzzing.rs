@@ -72,6 +72,17 @@ pub fn router(data: &[u8]) {
             }
         }
         Ok(Resolved::Options { allow }) => assert!(allow.contains("GET")),
+        Ok(Resolved::Redirect { path }) => {
+            // Only ever the same path with one slash more or less, and never to another host.
+            assert!(path.starts_with('/') && !path.starts_with("//"), "{path:?}");
+            let same = path.strip_suffix('/') == Some(&*text) || text.strip_suffix('/') == Some(&*path);
+            assert!(same, "{text:?} redirected to {path:?}");
+            let target = table.resolve(&method, &path);
+            assert!(
+                !matches!(target, Err(p) if p.status().as_u16() == 404),
+                "{path:?} is no route"
+            );
+        }
         Err(problem) => assert!(matches!(problem.status().as_u16(), 404 | 405 | 422)),
     }
 }

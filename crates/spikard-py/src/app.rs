@@ -55,7 +55,7 @@ pub struct Server {
 #[pymethods]
 impl Server {
     #[new]
-    #[pyo3(signature = (routes, *, host = "127.0.0.1", port = 8000, body_limit = 10 * 1024 * 1024, shutdown_timeout = 10.0, workers = 0, debug = false, profile = false, blocking_threads = 8, blocking_queue = 64, lifespan = None, header_timeout = 30.0, keep_alive_timeout = 5.0, body_timeout = 30.0, max_connections = 10_000, max_header_size = 16 * 1024))]
+    #[pyo3(signature = (routes, *, host = "127.0.0.1", port = 8000, body_limit = 10 * 1024 * 1024, shutdown_timeout = 10.0, workers = 0, debug = false, profile = false, blocking_threads = 8, blocking_queue = 64, lifespan = None, header_timeout = 30.0, keep_alive_timeout = 5.0, body_timeout = 30.0, max_connections = 10_000, max_header_size = 16 * 1024, redirect_slashes = true))]
     #[allow(clippy::too_many_arguments)] // a Python signature: one keyword per option
     fn new(
         py: Python<'_>,
@@ -75,6 +75,7 @@ impl Server {
         body_timeout: f64,
         max_connections: usize,
         max_header_size: usize,
+        redirect_slashes: bool,
     ) -> PyResult<Self> {
         if blocking_threads == 0 {
             return Err(PyValueError::new_err("blocking_threads must be at least 1"));
@@ -99,6 +100,7 @@ impl Server {
         let (sender, queue) = Queue::new(Arc::clone(&wake));
         let profile = profile.then(|| Arc::new(Profile::default()));
         let mut router = Router::new();
+        router.redirect_slashes(redirect_slashes);
         if let Some(profile) = &profile {
             let profile = Arc::clone(profile);
             router

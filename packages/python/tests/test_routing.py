@@ -84,6 +84,34 @@ def test_unknown_path_is_404(client) -> None:
     assert client.get("/items/1").status_code == 200
 
 
+def test_the_other_trailing_slash_redirects_as_in_fastapi(serve: Serve) -> None:
+    app = Spikard()
+
+    @app.get("/todos/")
+    def todos(page: int = 1) -> dict:
+        return {"page": page}
+
+    @app.post("/items")
+    def create(body: dict) -> dict:
+        return body
+
+    client = serve(app)
+    response = client.get("/todos?page=2")
+    assert response.status_code == 307
+    assert response.headers["location"] == "/todos/?page=2"
+    assert response.content == b""
+    assert client.get(response.headers["location"]).json() == {"page": 2}
+    # 307: the client sends the same method and body again.
+    response = client.post("/items/", json={"a": 1})
+    assert (response.status_code, response.headers["location"]) == (307, "/items")
+    assert client.post("/items", json={"a": 1}).json() == {"a": 1}
+    assert_problem(client.get("/nope/"), 404, "not-found")
+
+    strict = Spikard(redirect_slashes=False)
+    strict.get("/todos/")(todos)
+    assert_problem(serve(strict).get("/todos"), 404, "not-found")
+
+
 def test_wrong_method_is_405_with_allow(client) -> None:
     response = client.post("/items/1")
     assert_problem(response, 405, "method-not-allowed")

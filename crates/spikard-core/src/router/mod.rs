@@ -1,8 +1,10 @@
 //! Routing: a matchit tree of [`RouteId`]s over a `Vec` of endpoints, each with its methods.
 //!
 //! Paths are checked when a route is registered; a request only ever looks up. An unknown
-//! path is a 404, a known path with the wrong method a 405 with `Allow`, `HEAD` falls back to
-//! `GET`, and `OPTIONS` answers with `Allow` unless the app registered its own.
+//! path is a 404 (or, when only its other form with or without a trailing slash is a route,
+//! a 307 there, as FastAPI does), a known path with the wrong method a 405 with `Allow`,
+//! `HEAD` falls back to `GET`, and `OPTIONS` answers with `Allow` unless the app registered
+//! its own.
 
 mod error;
 
@@ -62,6 +64,12 @@ pub enum Resolved<'r> {
         /// The path's methods, for the 204's `Allow`.
         allow: &'r str,
     },
+    /// The path is no route, but the same path with (or without) a trailing slash is:
+    /// answer 307 to it.
+    Redirect {
+        /// The route's form of the path.
+        path: String,
+    },
 }
 
 impl std::fmt::Debug for Resolved<'_> {
@@ -73,6 +81,7 @@ impl std::fmt::Debug for Resolved<'_> {
                 .field("head", head)
                 .finish_non_exhaustive(),
             Resolved::Options { allow } => f.debug_struct("Options").field("allow", allow).finish(),
+            Resolved::Redirect { path } => f.debug_struct("Redirect").field("path", path).finish(),
         }
     }
 }
@@ -83,6 +92,8 @@ pub struct Router {
     tree: matchit::Router<RouteId>,
     endpoints: Vec<Endpoint>,
     by_path: HashMap<String, RouteId>,
+    /// Answer 404, not a redirect, for a path that is a route only with the other slash.
+    strict_slashes: bool,
 }
 
 impl std::fmt::Debug for Router {
@@ -155,6 +166,13 @@ impl Router {
         Ok(self)
     }
 
+    /// Whether a path that is no route, when its other form (with or without a trailing
+    /// slash) is one, is redirected there with a 307 (the default, as in FastAPI) or is a 404.
+    pub fn redirect_slashes(&mut self, redirect: bool) -> &mut Self {
+        self.strict_slashes = !redirect;
+        self
+    }
+
     /// Adds a `GET` route.
     pub fn get(&mut self, path: &str, handler: impl Handler) -> Result<&mut Self, RouteError> {
         self.route(Method::GET, path, handler)
@@ -167,7 +185,12 @@ impl Router {
 
     /// Looks a request up. Errors are the 404/405/400 problems to answer with.
     pub fn resolve(&self, method: &Method, path: &str) -> Result<Resolved<'_>, Problem> {
-        let matched = self.tree.at(path).map_err(|_| Problem::not_found())?;
+        let Ok(matched) = self.tree.at(path) else {
+            return match self.other_slash(path) {
+                Some(path) => Ok(Resolved::Redirect { path }),
+                None => Err(Problem::not_found()),
+            };
+        };
         let endpoint = &self.endpoints[matched.value.0];
         let (handler, head) = match endpoint.handler(method) {
             Some(handler) => (handler, false),
@@ -180,6 +203,23 @@ impl Router {
         };
         let params = decode_params(matched.params.iter())?;
         Ok(Resolved::Handler { handler, params, head })
+    }
+}
+
+impl Router {
+    /// `path` with its trailing slash removed, or one added, when that form is a route.
+    /// Never `/` itself, and never a path starting `//`, which a client would read as
+    /// another host.
+    fn other_slash(&self, path: &str) -> Option<String> {
+        if self.strict_slashes || path == "/" {
+            return None;
+        }
+        let other = match path.strip_suffix('/') {
+            Some(stripped) => stripped.to_owned(),
+            None => format!("{path}/"),
+        };
+        let safe = other.starts_with('/') && !other.starts_with("//");
+        (safe && self.tree.at(&other).is_ok()).then_some(other)
     }
 }
 

@@ -56,6 +56,32 @@ fn unknown_path_is_404() {
 }
 
 #[test]
+fn the_other_slash_is_a_redirect_unless_strict() {
+    let mut r = router();
+    r.get("/todos/", ok).unwrap();
+    let redirect = |r: &Router, path: &str| match r.resolve(&Method::GET, path) {
+        Ok(Resolved::Redirect { path }) => Some(path),
+        Ok(other) => panic!("{other:?}"),
+        Err(problem) => {
+            assert_eq!(problem.status(), StatusCode::NOT_FOUND, "{path}");
+            None
+        }
+    };
+    assert_eq!(redirect(&r, "/todos").as_deref(), Some("/todos/"));
+    assert_eq!(redirect(&r, "/items/").as_deref(), Some("/items"));
+    assert_eq!(redirect(&r, "/users/7/").as_deref(), Some("/users/7"));
+    assert_eq!(redirect(&r, "/nope/"), None);
+    assert_eq!(redirect(&r, "/items//"), None, "one slash at a time");
+    // Never to a path a client would read as another host.
+    let mut hosts = Router::new();
+    hosts.get("/{host}", ok).unwrap();
+    assert!(hosts.resolve(&Method::GET, "/evil.com/").is_ok());
+    assert_eq!(redirect(&hosts, "//evil.com/"), None);
+    r.redirect_slashes(false);
+    assert_eq!(redirect(&r, "/todos"), None);
+}
+
+#[test]
 fn wrong_method_is_405_with_allow() {
     let r = router();
     let problem = r.resolve(&Method::PUT, "/users/1").unwrap_err();

@@ -41,6 +41,7 @@ impl App {
         let (handler, path_params, head) = match self.router.resolve(&parts.method, parts.uri.path()) {
             Ok(Resolved::Handler { handler, params, head }) => (handler, params, head),
             Ok(Resolved::Options { allow }) => return options_response(allow),
+            Ok(Resolved::Redirect { path }) => return redirect_response(path, parts.uri.query()),
             Err(problem) => return problem.into_response(),
         };
         let content_length = parts
@@ -110,6 +111,22 @@ fn options_response(allow: &str) -> Response {
     *response.status_mut() = StatusCode::NO_CONTENT;
     if let Ok(allow) = HeaderValue::from_str(allow) {
         response.headers_mut().insert(header::ALLOW, allow);
+    }
+    response
+}
+
+/// 307 to the route's form of the path, the query kept: the method and body are sent again.
+/// `Location` is the path (a relative reference, RFC 9110 §10.2.2), not an absolute URL.
+fn redirect_response(path: String, query: Option<&str>) -> Response {
+    let location = match query {
+        Some(query) => format!("{path}?{query}"),
+        None => path,
+    };
+    let mut response = http::Response::new(full(Bytes::new()));
+    *response.status_mut() = StatusCode::TEMPORARY_REDIRECT;
+    // The path came from a parsed request target, so it is a valid header value.
+    if let Ok(location) = HeaderValue::try_from(location) {
+        response.headers_mut().insert(header::LOCATION, location);
     }
     response
 }

@@ -96,6 +96,7 @@ class Spikard:
         body_timeout: float = 30.0,
         max_connections: int = 10_000,
         max_header_size: int = 16 * 1024,
+        redirect_slashes: bool = True,
     ) -> None:
         """`profile` turns on per-request phase timings at `GET /__spikard/profile`
         (default: on when the environment has `SPIKARD_PROFILE=1`). Handlers registered with
@@ -110,7 +111,11 @@ class Spikard:
         `keep_alive_timeout` seconds between requests, a body that stops arriving for
         `body_timeout` seconds is answered 408; past `max_connections` open connections new
         ones wait in the listen backlog; a head over `max_header_size` bytes is answered 431
-        and a body over `body_limit` bytes 413."""
+        and a body over `body_limit` bytes 413.
+
+        As in FastAPI, a request for a path that is no route, when the same path with (or
+        without) a trailing slash is one, is answered 307 to that path (`redirect_slashes`;
+        False answers 404)."""
         self.blocking_threads = blocking_threads
         self.blocking_queue = blocking_queue
         self.state = State()
@@ -124,6 +129,7 @@ class Spikard:
         self.body_timeout = body_timeout
         self.max_connections = max_connections
         self.max_header_size = max_header_size
+        self.redirect_slashes = redirect_slashes
         self.routes: list[Route] = []
         # `{dependency: replacement}`, for tests; read when the server is built.
         self.dependency_overrides: dict[Callable[..., Any], Callable[..., Any]] = {}
@@ -267,6 +273,7 @@ class Spikard:
             body_timeout=self.body_timeout,
             max_connections=self.max_connections,
             max_header_size=self.max_header_size,
+            redirect_slashes=self.redirect_slashes,
         )
 
     def run(self, host: str = "127.0.0.1", port: int = 8000) -> None:
