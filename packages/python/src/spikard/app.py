@@ -15,7 +15,7 @@ from spikard._plan import Route
 from spikard.dependencies import compile_route
 from spikard.lifespan import Lifespan, LifespanFactory, State
 from spikard.openapi import mount_docs
-from spikard.params import Depends
+from spikard.params import Dependency
 from spikard.responses import Response
 from spikard.schema import SchemaSet
 
@@ -33,7 +33,7 @@ class RouteOptions(TypedDict, total=False):
 
     status_code: int
     blocking: bool
-    dependencies: Sequence[Depends]
+    dependencies: Sequence[Dependency]
     response_model: Any
     body_schema: dict[str, Any] | None
     parameter_schema: dict[str, Any] | None
@@ -144,7 +144,7 @@ class Spikard:
         *,
         status_code: int = 200,
         blocking: bool = False,
-        dependencies: Sequence[Depends] = (),
+        dependencies: Sequence[Dependency] = (),
         response_model: Any = _FROM_ANNOTATION,
         body_schema: dict[str, Any] | None = None,
         parameter_schema: dict[str, Any] | None = None,

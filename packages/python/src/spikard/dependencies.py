@@ -23,7 +23,7 @@ from typing import Any, Literal
 from spikard._loop import run_blocking
 from spikard._plan import ParamDesc, Source
 from spikard.background import BackgroundTasks
-from spikard.params import Depends, analyze
+from spikard.params import Dependency, analyze
 
 Kind = Literal["function", "coroutine", "generator", "asyncgen"]
 
@@ -54,7 +54,7 @@ def compile_route(
     label: str,
     path: str,
     endpoint: Callable[..., Any],
-    route_dependencies: list[Depends],
+    route_dependencies: list[Dependency],
     overrides: Mapping[Callable[..., Any], Callable[..., Any]],
     blocking: bool,
     schemas: Mapping[str, Any],
@@ -110,7 +110,7 @@ class _Flat:
                 values.append((desc.name, self.name_of(desc)))
         return Dependant(call, _kind(call), use_cache, values, dependencies)
 
-    def resolve(self, depends: Depends, chain: tuple[Any, ...]) -> Dependant:
+    def resolve(self, depends: Dependency, chain: tuple[Any, ...]) -> Dependant:
         call = depends.dependency
         assert call is not None  # params.analyze fills it in
         call = self.overrides.get(call, call)

@@ -16,13 +16,18 @@ import types
 import typing
 import uuid
 from collections.abc import Callable, Mapping
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
 
 from spikard import _spikard
 from spikard._plan import PARAM_SOURCES, EachItem, Embedded, Kind, ParamDesc, Source, ToFloat, ToInt
 from spikard._spikard import Request
 from spikard.background import BackgroundTasks
 from spikard.schema import Constraints, SchemaSet, constraints_of, model_fields
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from spikard.schema import ConstraintArgs
 
 _SCALARS: dict[Any, Kind] = {
     str: Kind.STR,
@@ -39,7 +44,7 @@ _PATH_PARAM = re.compile(r"\{\*?([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 class Param(Constraints):
-    """Where an argument comes from, for use with `Annotated[T, Query()]` and friends, and
+    """Where an argument comes from (what `Query()` and friends return), and
     the constraints its value must meet (`ge`, `gt`, `le`, `lt`, `multiple_of`, `min_length`,
     `max_length`, `pattern`; see `spikard.schema.Constraints`)."""
 
@@ -54,15 +59,15 @@ class Param(Constraints):
         return f"{type(self).__name__}(default={self.default!r}, alias={self.alias!r})"
 
 
-class Query(Param):
+class QueryParam(Param):
     source = Source.QUERY
 
 
-class Path(Param):
+class PathParam(Param):
     source = Source.PATH
 
 
-class Header(Param):
+class HeaderParam(Param):
     """A request header; `x_token` reads `x-token` unless `convert_underscores=False`."""
 
     source = Source.HEADER
@@ -79,11 +84,11 @@ class Header(Param):
         self.convert_underscores = convert_underscores
 
 
-class Cookie(Param):
+class CookieParam(Param):
     source = Source.COOKIE
 
 
-class Body(Param):
+class BodyParam(Param):
     """The JSON body; `embed=True` reads it from the key named like the argument
     (`{"item": {...}}` for `item: Annotated[Item, Body(embed=True)]`)."""
 
@@ -94,14 +99,8 @@ class Body(Param):
         self.embed = embed
 
 
-class Depends:
-    """An argument whose value is what `dependency` returns for this request, FastAPI style:
-    `db: Annotated[Session, Depends(get_db)]` or `db: Session = Depends(get_db)`.
-
-    `dependency` may be a `def` or `async def` function, a generator (its code after `yield`
-    runs after the response), or a class; without one, the annotation is called. Its own
-    parameters are read from the request like a handler's, sub-dependencies included. Within
-    one request each dependency runs once and its value is shared, unless `use_cache=False`."""
+class Dependency:
+    """What `Depends(...)` marks an argument with (see `Depends`)."""
 
     def __init__(self, dependency: Callable[..., Any] | None = None, *, use_cache: bool = True) -> None:
         self.dependency = dependency
@@ -110,6 +109,53 @@ class Depends:
     def __repr__(self) -> str:
         name = getattr(self.dependency, "__qualname__", self.dependency)
         return f"Depends({name}, use_cache={self.use_cache})"
+
+
+# The markers are functions typed to return `Any`, as FastAPI's are, so that both styles
+# type-check: `limit: int = Query(10, ge=1)` as well as `limit: Annotated[int, Query(ge=1)] = 10`.
+
+
+def Query(default: Any = ..., *, alias: str | None = None, **constraints: Unpack[ConstraintArgs]) -> Any:
+    """A query parameter (`?key=value`; a `list[T]` takes every value of a repeated key)."""
+    return QueryParam(default, alias=alias, **constraints)
+
+
+def Path(default: Any = ..., *, alias: str | None = None, **constraints: Unpack[ConstraintArgs]) -> Any:
+    """A `{segment}` of the route's path."""
+    return PathParam(default, alias=alias, **constraints)
+
+
+def Header(
+    default: Any = ...,
+    *,
+    alias: str | None = None,
+    convert_underscores: bool = True,
+    **constraints: Unpack[ConstraintArgs],
+) -> Any:
+    """A request header; `x_token` reads `x-token` unless `convert_underscores=False`."""
+    return HeaderParam(default, alias=alias, convert_underscores=convert_underscores, **constraints)
+
+
+def Cookie(default: Any = ..., *, alias: str | None = None, **constraints: Unpack[ConstraintArgs]) -> Any:
+    """A cookie the request sent."""
+    return CookieParam(default, alias=alias, **constraints)
+
+
+def Body(default: Any = ..., *, embed: bool = False, **constraints: Unpack[ConstraintArgs]) -> Any:
+    """The JSON body; `embed=True` reads it from the key named like the argument
+    (`{"item": {...}}` for `item: Annotated[Item, Body(embed=True)]`)."""
+    return BodyParam(default, embed=embed, **constraints)
+
+
+def Depends(dependency: Callable[..., Any] | None = None, *, use_cache: bool = True) -> Any:
+    """An argument whose value is what `dependency` returns for this request, FastAPI style:
+    `db: Annotated[Session, Depends(get_db)]` or `db: Session = Depends(get_db)`.
+
+    `dependency` may be a `def` or `async def` function, a generator (its code after `yield`
+    runs after the response), or a class; without one, the annotation is called. Its own
+    parameters are read from the request like a handler's, sub-dependencies included. Within
+    one request each dependency runs once and its value is shared, unless `use_cache=False`."""
+    return Dependency(dependency, use_cache=use_cache)
 
 
 def path_params(path: str) -> list[str]:
@@ -249,17 +295,23 @@ def _type_hints(func: Callable[..., Any]) -> dict[str, Any]:
 
 def _describe(name: str, annotation: Any, default: Any, in_path: set[str]) -> ParamDesc:
     marker: Param | None = None
-    depends = default if isinstance(default, Depends) else None
+    depends = default if isinstance(default, Dependency) else None
     extras: list[Any] = []
     if get_origin(annotation) is Annotated:
         annotation, *extras = get_args(annotation)
         marker = next((e for e in extras if isinstance(e, Param)), None)
-        depends = next((e for e in extras if isinstance(e, Depends)), depends)
+        depends = next((e for e in extras if isinstance(e, Dependency)), depends)
+    if isinstance(default, Param):
+        # `limit: int = Query(10, ge=1)`: the marker, with its default and constraints.
+        if marker is not None:
+            raise TypeError("give Query()/Path()/... either in Annotated[...] or as the default, not both")
+        marker, default = default, inspect.Parameter.empty
+        extras.append(marker)
     if depends is not None:
         dependency = depends.dependency or _strip_optional(annotation)
         if not callable(dependency):
             raise TypeError(f"Depends() needs a callable, or an annotation to call ({dependency!r})")
-        resolved = Depends(dependency, use_cache=depends.use_cache)
+        resolved = Dependency(dependency, use_cache=depends.use_cache)
         return ParamDesc(name, Source.DEPENDS, name, None, False, True, resolved)
     if marker is not None and marker.default is not ...:
         default = marker.default
@@ -286,7 +338,7 @@ def _describe(name: str, annotation: Any, default: Any, in_path: set[str]) -> Pa
     schemas = SchemaSet()
     if source == Source.BODY:
         schema, shape = schemas.of(annotation, constraints)
-        if isinstance(marker, Body) and marker.embed:
+        if isinstance(marker, BodyParam) and marker.embed:
             schema = {"type": "object", "properties": {name: schema}, "required": [name]}
             shape = Embedded(name, shape)
         document = schemas.document(schema)

@@ -18,7 +18,7 @@ import types
 import typing
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, TypedDict, Union, get_args, get_origin
 
 from spikard._plan import Build, BuildField, Convert, EachItem, EachValue, Shape, ToFloat, ToInt, UnlessNone
 
@@ -36,6 +36,22 @@ _CONSTRAINT_KEYWORDS = {
 }
 _NUMERIC = ("ge", "gt", "le", "lt", "multiple_of")
 _LENGTH = ("min_length", "max_length")
+
+
+class ConstraintArgs(TypedDict, total=False):
+    """The keyword arguments of `Constraints` (and so of `Query(...)`, `Field(...)`...)."""
+
+    ge: float
+    gt: float
+    le: float
+    lt: float
+    multiple_of: float
+    min_length: int
+    max_length: int
+    pattern: str
+    title: str
+    description: str
+    examples: list[Any]
 
 
 class Constraints:
