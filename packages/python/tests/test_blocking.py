@@ -95,3 +95,33 @@ def test_blocking_is_for_def_handlers() -> None:
 
         @Spikard().get("/x", blocking=True)
         async def nope() -> None: ...
+
+
+def test_sync_handlers_pool_runs_every_def_handler_off_the_dispatcher(serve: Serve) -> None:
+    def threads_app(sync_handlers: str) -> Spikard:
+        app = Spikard(sync_handlers=sync_handlers)  # type: ignore[arg-type]
+
+        @app.get("/def")
+        def plain() -> str:
+            return threading.current_thread().name
+
+        @app.get("/inline", blocking=False)
+        def inline() -> str:
+            return threading.current_thread().name
+
+        @app.get("/async")
+        async def coroutine() -> str:
+            return threading.current_thread().name
+
+        return app
+
+    # `async def` handlers always run on the dispatcher (the loop's thread).
+    default = serve(threads_app("dispatcher"))
+    dispatcher = default.get("/async").json()
+    assert default.get("/def").json() == dispatcher
+    pool = serve(threads_app("pool"))
+    dispatcher = pool.get("/async").json()
+    assert pool.get("/def").json() != dispatcher
+    assert pool.get("/inline").json() == dispatcher
+    with pytest.raises(ValueError, match="sync_handlers"):
+        Spikard(sync_handlers="threads")  # type: ignore[arg-type]

@@ -8,7 +8,7 @@ import inspect
 import os
 import typing
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, TypeVar
 
 from spikard import _spikard
 from spikard._plan import Route
@@ -86,6 +86,7 @@ class Spikard:
         profile: bool | None = None,
         blocking_threads: int = 8,
         blocking_queue: int = 64,
+        sync_handlers: Literal["dispatcher", "pool"] = "dispatcher",
         lifespan: LifespanFactory | None = None,
         title: str = "Spikard",
         version: str = "0.1.0",
@@ -103,6 +104,11 @@ class Spikard:
         `blocking=True` run on a pool of `blocking_threads` threads; past that many running
         plus `blocking_queue` waiting, their requests are answered 503 with `Retry-After`.
 
+        `def` handlers run on the dispatcher thread, the fastest path, where one that blocks
+        delays every other request (`sync_handlers="dispatcher"`, the default); with
+        `sync_handlers="pool"` every `def` handler runs on the blocking pool, as FastAPI runs
+        them on a thread pool, unless its route says `blocking=False`.
+
         The app's OpenAPI 3.1 document (`title`, `version`) is served at `openapi_url` and
         Swagger UI, from files inside the package, at `docs_url`; None turns either off.
 
@@ -118,6 +124,9 @@ class Spikard:
         False answers 404)."""
         self.blocking_threads = blocking_threads
         self.blocking_queue = blocking_queue
+        if sync_handlers not in ("dispatcher", "pool"):
+            raise ValueError(f"sync_handlers must be 'dispatcher' or 'pool', not {sync_handlers!r}")
+        self.sync_handlers = sync_handlers
         self.state = State()
         self._lifespan = Lifespan(self, lifespan)
         self.debug = debug
@@ -143,7 +152,7 @@ class Spikard:
         methods: Iterable[str] = ("GET",),
         *,
         status_code: int = 200,
-        blocking: bool = False,
+        blocking: bool | None = None,
         dependencies: Sequence[Dependency] = (),
         response_model: Any = _FROM_ANNOTATION,
         body_schema: dict[str, Any] | None = None,
@@ -157,7 +166,8 @@ class Spikard:
         """Register the decorated function for `methods` on `path` (`/users/{id}`).
 
         `blocking=True` runs a `def` handler that blocks (sleeps, waits on I/O, computes for
-        long) on the blocking pool, so it stalls no other request. `dependencies` run before
+        long) on the blocking pool, so it stalls no other request; `blocking=False` runs it on
+        the dispatcher; the default follows the app's `sync_handlers`. `dependencies` run before
         the handler, their values unused (checks that may refuse the request).
 
         The response is documented in OpenAPI by `response_model`, or else by the handler's
@@ -178,6 +188,7 @@ class Spikard:
             is_async = inspect.iscoroutinefunction(func)
             if blocking and is_async:
                 raise TypeError(f"route {label}: blocking=True is for `def` handlers, not `async def`")
+            on_pool = blocking if blocking is not None else not is_async and self.sync_handlers == "pool"
             model = _return_annotation(func) if response_model is _FROM_ANNOTATION else response_model
             doc = inspect.getdoc(func) or ""
             first, _, rest = doc.partition("\n\n")
@@ -188,7 +199,7 @@ class Spikard:
                 [],
                 status_code,
                 is_async,
-                blocking,
+                on_pool,
                 list(dependencies),
                 func,
                 schemas={"body_schema": body_schema, "parameter_schema": parameter_schema},
