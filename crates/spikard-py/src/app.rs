@@ -48,6 +48,8 @@ pub struct Server {
     wake: Arc<Wake>,
     /// Threads of the pool that runs `blocking=True` handlers.
     blocking_threads: usize,
+    /// Warn of a handler that holds the dispatcher longer than this.
+    slow_handler: Option<Duration>,
     /// The app's startup and shutdown (`spikard.lifespan.Lifespan`), or None.
     lifespan: Py<PyAny>,
 }
@@ -55,7 +57,7 @@ pub struct Server {
 #[pymethods]
 impl Server {
     #[new]
-    #[pyo3(signature = (routes, *, host = "127.0.0.1", port = 8000, body_limit = 10 * 1024 * 1024, shutdown_timeout = 10.0, workers = 0, debug = false, profile = false, blocking_threads = 8, blocking_queue = 64, lifespan = None, header_timeout = 30.0, keep_alive_timeout = 5.0, body_timeout = 30.0, max_connections = 10_000, max_header_size = 16 * 1024, redirect_slashes = true))]
+    #[pyo3(signature = (routes, *, host = "127.0.0.1", port = 8000, body_limit = 10 * 1024 * 1024, shutdown_timeout = 10.0, workers = 0, debug = false, profile = false, blocking_threads = 8, blocking_queue = 64, lifespan = None, header_timeout = 30.0, keep_alive_timeout = 5.0, body_timeout = 30.0, max_connections = 10_000, max_header_size = 16 * 1024, redirect_slashes = true, slow_handler_warning = Some(0.5)))]
     #[allow(clippy::too_many_arguments)] // a Python signature: one keyword per option
     fn new(
         py: Python<'_>,
@@ -76,6 +78,7 @@ impl Server {
         max_connections: usize,
         max_header_size: usize,
         redirect_slashes: bool,
+        slow_handler_warning: Option<f64>,
     ) -> PyResult<Self> {
         if blocking_threads == 0 {
             return Err(PyValueError::new_err("blocking_threads must be at least 1"));
@@ -135,6 +138,9 @@ impl Server {
             profile,
             wake,
             blocking_threads,
+            slow_handler: slow_handler_warning
+                .map(|s| positive_seconds("slow_handler_warning", s))
+                .transpose()?,
             lifespan: lifespan.unwrap_or_else(|| py.None()),
         })
     }
@@ -224,6 +230,7 @@ impl Server {
             self.profile.clone(),
             self.blocking_threads,
             lifespan,
+            self.slow_handler,
         )
         .map_err(|e| PyOSError::new_err(e.to_string()))?;
         let outcome = py.detach(move || started.recv());

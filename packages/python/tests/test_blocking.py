@@ -125,3 +125,28 @@ def test_sync_handlers_pool_runs_every_def_handler_off_the_dispatcher(serve: Ser
     assert pool.get("/inline").json() == dispatcher
     with pytest.raises(ValueError, match="sync_handlers"):
         Spikard(sync_handlers="threads")  # type: ignore[arg-type]
+
+
+def test_a_handler_holding_the_dispatcher_is_named_in_the_log(
+    serve: Serve, capfd: pytest.CaptureFixture[str]
+) -> None:
+    app = Spikard(slow_handler_warning=0.2)
+
+    @app.get("/stalls")
+    def stalls() -> dict:
+        time.sleep(0.8)  # blocks the dispatcher: the mistake the warning is for
+        return {"ok": True}
+
+    @app.get("/quick")
+    def quick() -> dict:
+        return {"ok": True}
+
+    client = serve(app)
+    assert client.get("/quick").json() == {"ok": True}
+    assert "held the dispatcher" not in capfd.readouterr().err
+    assert client.get("/stalls").json() == {"ok": True}
+    err = capfd.readouterr().err
+    assert "a handler has held the dispatcher for more than 0.20 s" in err
+    assert "GET /stalls held the dispatcher for at least" in err
+    with pytest.raises(ValueError, match="slow_handler_warning"):
+        Spikard(slow_handler_warning=0).build_server()

@@ -16,6 +16,7 @@ use spikard_core::validate::{JsonBody, ParamValue};
 use spikard_core::{HandlerResult, Problem, Request};
 use tokio::sync::oneshot;
 
+use super::watchdog::Hold;
 use super::{Job, Permit, Slot, Target};
 use crate::profile::{Phase, Profile, record_since, timed};
 use crate::{from_python, request::PyRequest, to_python};
@@ -33,6 +34,8 @@ pub struct Running {
     pub profile: Option<Arc<Profile>>,
     /// Touched only with the GIL held.
     tasks: Mutex<HashMap<u64, Py<PyAny>>>,
+    /// Which handler holds the dispatcher, for the watchdog.
+    pub hold: Arc<Hold>,
 }
 
 impl Running {
@@ -40,6 +43,7 @@ impl Running {
         Running {
             profile,
             tasks: Mutex::new(HashMap::new()),
+            hold: Arc::default(),
         }
     }
 
@@ -139,10 +143,12 @@ fn start<'py>(
     let started = if target.blocking && !target.is_async {
         submit_blocking(py, target, kwargs).map(Started::Later)
     } else {
+        // From here until it returns or suspends, the handler holds the dispatcher.
+        let turn = pending.running.hold.enter();
         let returned = timed(profile, Phase::Handler, || {
             target.handler.bind(py).call((), Some(&kwargs))
         });
-        returned.and_then(|value| {
+        let started = returned.and_then(|value| {
             if !target.is_async {
                 return Ok(Started::Now(respond(py, target, &value, profile)));
             }
@@ -151,7 +157,9 @@ fn start<'py>(
                 Step::Raised(err) => Err(err),
                 Step::Suspended(yielded) => resume(py, value, yielded).map(Started::Later),
             }
-        })
+        });
+        pending.running.hold.leave(turn, &target.label);
+        started
     };
     started.unwrap_or_else(|err| Started::Now(Err(target.problem(py, err))))
 }

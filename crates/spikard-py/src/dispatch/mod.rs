@@ -8,6 +8,7 @@
 mod call;
 mod queue;
 mod runner;
+mod watchdog;
 
 pub use call::Running;
 pub use queue::{Queue, Wake, Work};

@@ -3,10 +3,12 @@
 
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use crossbeam_channel::Receiver;
 use pyo3::prelude::*;
 
+use super::watchdog::spawn_watchdog;
 use super::{Running, Wake, Work, call};
 use crate::profile::Profile;
 
@@ -68,15 +70,22 @@ impl Started {
 }
 
 /// Starts the dispatcher thread: it runs the app's startup, serves until `wake` is closed,
-/// then runs its shutdown. Returns the thread and the startup outcome to wait for.
+/// then runs its shutdown; with `slow_handler`, a watchdog warns of any handler that holds
+/// it longer. Returns the thread and the startup outcome to wait for.
 pub fn spawn_dispatcher(
     receiver: Receiver<Work>,
     wake: Arc<Wake>,
     profile: Option<Arc<Profile>>,
     blocking_threads: usize,
     lifespan: Py<PyAny>,
+    slow_handler: Option<Duration>,
 ) -> std::io::Result<(JoinHandle<()>, std::sync::mpsc::Receiver<Option<String>>)> {
     let (tx, started) = std::sync::mpsc::channel();
+    let running = Arc::new(Running::new(profile));
+    if let Some(limit) = slow_handler {
+        // Detached: it ends by itself within half `limit` of the dispatcher's end.
+        spawn_watchdog(Arc::downgrade(&running.hold), limit)?;
+    }
     let thread = std::thread::Builder::new()
         .name("spikard-dispatch".into())
         .spawn(move || {
@@ -85,7 +94,7 @@ pub fn spawn_dispatcher(
                 let drain = Drain {
                     receiver,
                     wake,
-                    running: Arc::new(Running::new(profile)),
+                    running,
                 };
                 let report = Started(Mutex::new(Some(tx)));
                 let ran = (|| {

@@ -87,6 +87,7 @@ class Spikard:
         blocking_threads: int = 8,
         blocking_queue: int = 64,
         sync_handlers: Literal["dispatcher", "pool"] = "dispatcher",
+        slow_handler_warning: float | None = 0.5,
         lifespan: LifespanFactory | None = None,
         title: str = "Spikard",
         version: str = "0.1.0",
@@ -107,7 +108,9 @@ class Spikard:
         `def` handlers run on the dispatcher thread, the fastest path, where one that blocks
         delays every other request (`sync_handlers="dispatcher"`, the default); with
         `sync_handlers="pool"` every `def` handler runs on the blocking pool, as FastAPI runs
-        them on a thread pool, unless its route says `blocking=False`.
+        them on a thread pool, unless its route says `blocking=False`. A handler that holds the
+        dispatcher longer than `slow_handler_warning` seconds is logged, with its route and
+        time (None: never).
 
         The app's OpenAPI 3.1 document (`title`, `version`) is served at `openapi_url` and
         Swagger UI, from files inside the package, at `docs_url`; None turns either off.
@@ -127,6 +130,7 @@ class Spikard:
         if sync_handlers not in ("dispatcher", "pool"):
             raise ValueError(f"sync_handlers must be 'dispatcher' or 'pool', not {sync_handlers!r}")
         self.sync_handlers = sync_handlers
+        self.slow_handler_warning = slow_handler_warning
         self.state = State()
         self._lifespan = Lifespan(self, lifespan)
         self.debug = debug
@@ -285,6 +289,7 @@ class Spikard:
             max_connections=self.max_connections,
             max_header_size=self.max_header_size,
             redirect_slashes=self.redirect_slashes,
+            slow_handler_warning=self.slow_handler_warning,
         )
 
     def run(self, host: str = "127.0.0.1", port: int = 8000) -> None:
