@@ -85,7 +85,12 @@ impl FieldError {
 
     /// A required value that is absent.
     pub fn missing(source: Source, name: &str) -> Self {
-        FieldError::new("missing", source, "Field required", Value::Null).at(name)
+        FieldError::absent(source).at(name)
+    }
+
+    /// A required value that is absent, located at `source` alone (a whole body).
+    pub fn absent(source: Source) -> Self {
+        FieldError::new("missing", source, "Field required", Value::Null)
     }
 
     fn to_json(&self) -> Value {

@@ -2,8 +2,9 @@
 //!
 //! `_plan.py` declares what the Python package hands the server: each route's arguments
 //! (`ParamDesc`), their `Source` and `Kind`, and the *shape* classes that say how to build
-//! an annotated value from validated JSON. This file is its mirror, one to one: the tables
-//! below are the only place the extension spells those names, exported as `_spikard.PLAN`;
+//! an annotated value from validated JSON. This file is its mirror, one to one, and the only
+//! place the extension spells those names (the tables below, exported as `_spikard.PLAN`,
+//! and the shape reader and writer);
 //! `_spikard.read_param` reads a `ParamDesc` and writes it back, so the package's tests
 //! round-trip every source x kind x shape through it.
 
@@ -91,25 +92,31 @@ pub struct RoutePlan {
     pub blocking: bool,
 }
 
-fn read_source(obj: &Bound<'_, PyAny>) -> PyResult<Source> {
+/// The entry of `table` named by the string `obj`; an unknown name is a `ValueError`
+/// naming `what` it should have been.
+fn by_name<T: Copy>(table: &[(&str, T)], what: &str, obj: &Bound<'_, PyAny>) -> PyResult<T> {
     let name: String = obj.extract()?;
-    SOURCES
+    table
         .iter()
         .find(|(n, _)| *n == name)
-        .map(|(_, s)| *s)
-        .ok_or_else(|| PyValueError::new_err(format!("unknown parameter source {name:?}")))
+        .map(|(_, v)| *v)
+        .ok_or_else(|| PyValueError::new_err(format!("unknown parameter {what} {name:?}")))
+}
+
+/// The name `value` has in `table`.
+fn name_of<T: PartialEq>(table: &[(&'static str, T)], value: &T) -> Option<&'static str> {
+    table.iter().find(|(_, v)| v == value).map(|(n, _)| *n)
+}
+
+fn read_source(obj: &Bound<'_, PyAny>) -> PyResult<Source> {
+    by_name(&SOURCES, "source", obj)
 }
 
 fn read_kind(obj: &Bound<'_, PyAny>) -> PyResult<Option<ParamKind>> {
     if obj.is_none() {
         return Ok(None);
     }
-    let name: String = obj.extract()?;
-    KINDS
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, k)| Some(*k))
-        .ok_or_else(|| PyValueError::new_err(format!("unknown parameter kind {name:?}")))
+    by_name(&KINDS, "kind", obj).map(Some)
 }
 
 /// Reads a shape object (`None`: keep the value) by its class name.
@@ -195,20 +202,27 @@ impl ParamPlan {
     /// The `spikard._plan.ParamDesc` this was read from (less its `schema`, which only
     /// documents).
     fn describe<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let source = SOURCES.iter().find(|(_, s)| *s == self.source).map(|(n, _)| *n);
-        let source = make(py, "Source", (source,))?;
-        let kind = match self.kind {
-            Some(kind) => make(py, "Kind", (KINDS.iter().find(|(_, k)| *k == kind).map(|(n, _)| *n),))?,
+        let source = make(py, "Source", (name_of(&SOURCES, &self.source),))?;
+        let kind = match &self.kind {
+            Some(kind) => make(py, "Kind", (name_of(&KINDS, kind),))?,
             None => py.None().into_bound(py),
         };
-        let kwargs = PyDict::new(py);
-        kwargs.set_item("check", &self.check)?;
-        kwargs.set_item("shape", describe_shape(py, self.shape.as_ref())?)?;
         let default = self.default.as_ref().map_or_else(|| py.None(), |d| d.clone_ref(py));
-        let args = (&self.name, source, &self.key, kind, self.list, self.required, default);
-        py.import("spikard._plan")?
-            .getattr("ParamDesc")?
-            .call(args, Some(&kwargs))
+        let shape = describe_shape(py, self.shape.as_ref())?;
+        let (schema, check) = (py.None(), &self.check);
+        let args = (
+            &self.name,
+            source,
+            &self.key,
+            kind,
+            self.list,
+            self.required,
+            default,
+            schema,
+            check,
+            shape,
+        );
+        make(py, "ParamDesc", args)
     }
 }
 

@@ -132,7 +132,7 @@ impl PyRequest {
 
     /// The body parsed as JSON. Malformed JSON raises `RequestError`, answered as a 400.
     fn json<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        crate::to_python::json(py, &self.inner.body)
+        crate::to_python::json(py, spikard_core::validate::JsonBody::parse(&self.inner.body))
     }
 
     fn __repr__(&self) -> String {

@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyType};
 use spikard_core::Problem;
-use spikard_core::json::{JsonDocument, KnownKey, Node, StaticNode, is_ascii_word, same_bytes};
+use spikard_core::json::{JsonDocument, JsonError, KnownKey, Node, StaticNode, is_ascii_word, same_bytes};
 use spikard_core::validate::{Coerced, JsonBody, ParamValue};
 
 use crate::shape::Shape;
@@ -574,16 +574,17 @@ pub fn param<'py>(py: Python<'py>, value: &ParamValue) -> PyResult<Option<Bound<
     })
 }
 
-/// JSON text as Python objects; malformed JSON raises `RequestError` (a 400 when answered).
-pub fn json<'py>(py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, PyAny>> {
-    let parsed = JsonBody::parse_slice(data).map_err(|e| crate::errors::problem_error(py, e.into()))?;
+/// A parse's outcome as Python objects; malformed JSON raises `RequestError` (a 400 when
+/// answered).
+pub fn json<'py>(py: Python<'py>, parsed: Result<JsonBody, JsonError>) -> PyResult<Bound<'py, PyAny>> {
+    let parsed = parsed.map_err(|e| crate::errors::problem_error(py, e.into()))?;
     body(py, &parsed, None)
 }
 
 /// `_spikard.loads(bytes)`: the request-body decoder, exposed for tests and benchmarks.
 #[pyfunction]
 fn loads<'py>(py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, PyAny>> {
-    json(py, data)
+    json(py, JsonBody::parse_slice(data))
 }
 
 pub fn init_pymodule(m: &Bound<'_, PyModule>) -> PyResult<()> {

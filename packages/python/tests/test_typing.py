@@ -73,3 +73,8 @@ def test_a_marker_in_both_places_is_refused() -> None:
         @app.get("/both")
         def both(limit: Annotated[int, Query(ge=1)] = Query(10)) -> int:
             return limit
+
+
+def test_an_unknown_constraint_is_refused_not_ignored() -> None:
+    with pytest.raises(TypeError, match=r"unknown constraint.*gee"):
+        Query(10, gee=1)  # type: ignore[call-arg]

@@ -204,9 +204,7 @@ impl Router {
         let params = decode_params(matched.params.iter())?;
         Ok(Resolved::Handler { handler, params, head })
     }
-}
 
-impl Router {
     /// `path` with its trailing slash removed, or one added, when that form is a route.
     /// Never `/` itself, and never a path starting `//`, which a client would read as
     /// another host.

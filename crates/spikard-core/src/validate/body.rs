@@ -60,12 +60,7 @@ impl BodyPlan {
     pub fn read(&self, request: &Request, errors: &mut Vec<FieldError>) -> Result<Option<JsonBody>, Problem> {
         if request.body.is_empty() {
             if self.required {
-                errors.push(FieldError::new(
-                    "missing",
-                    Source::Body,
-                    "Field required",
-                    serde_json::Value::Null,
-                ));
+                errors.push(FieldError::absent(Source::Body));
             }
             return Ok(None);
         }

@@ -79,7 +79,6 @@ struct Pending {
     permit: Option<Permit>,
     /// The request's `BackgroundTasks`, if the handler declared one.
     background: Option<Py<PyAny>>,
-    running: Arc<Running>,
 }
 
 /// How a handler's answer comes.
@@ -108,10 +107,17 @@ pub fn run(py: Python<'_>, running: &Arc<Running>, job: Job) {
         cancel_key,
         permit,
         background: None,
-        running: Arc::clone(running),
     };
     let started = catch_unwind(AssertUnwindSafe(|| {
-        start(py, &mut pending, &values, body.as_ref(), request, profile)
+        start(
+            py,
+            &mut pending,
+            &running.hold,
+            &values,
+            body.as_ref(),
+            request,
+            profile,
+        )
     }))
     .unwrap_or_else(|_| {
         log::error!("panic while running the handler for {}", pending.target.label);
@@ -119,7 +125,7 @@ pub fn run(py: Python<'_>, running: &Arc<Running>, job: Job) {
     });
     match started {
         Started::Now(answer) => pending.finish(py, answer),
-        Started::Later(future) => pending.finish_later(py, future),
+        Started::Later(future) => pending.finish_later(py, future, running),
     }
 }
 
@@ -129,6 +135,7 @@ pub fn run(py: Python<'_>, running: &Arc<Running>, job: Job) {
 fn start<'py>(
     py: Python<'py>,
     pending: &mut Pending,
+    hold: &Hold,
     values: &[ParamValue],
     body: Option<&JsonBody>,
     request: Option<Request>,
@@ -144,11 +151,11 @@ fn start<'py>(
         submit_blocking(py, target, kwargs).map(Started::Later)
     } else {
         // From here until it returns or suspends, the handler holds the dispatcher.
-        let turn = pending.running.hold.enter();
+        let _held = hold.enter(&target.label);
         let returned = timed(profile, Phase::Handler, || {
             target.handler.bind(py).call((), Some(&kwargs))
         });
-        let started = returned.and_then(|value| {
+        returned.and_then(|value| {
             if !target.is_async {
                 return Ok(Started::Now(respond(py, target, &value, profile)));
             }
@@ -157,9 +164,7 @@ fn start<'py>(
                 Step::Raised(err) => Err(err),
                 Step::Suspended(yielded) => resume(py, value, yielded).map(Started::Later),
             }
-        });
-        pending.running.hold.leave(turn, &target.label);
-        started
+        })
     };
     started.unwrap_or_else(|err| Started::Now(Err(target.problem(py, err))))
 }
@@ -176,12 +181,12 @@ impl Pending {
 
     /// Answers when `future` (a task or an executor future) completes; a disconnecting
     /// client cancels it by `cancel_key` meanwhile.
-    fn finish_later(self, py: Python<'_>, future: Bound<'_, PyAny>) {
-        let running = Arc::clone(&self.running);
+    fn finish_later(self, py: Python<'_>, future: Bound<'_, PyAny>, running: &Arc<Running>) {
         let key = self.cancel_key;
         let responder = Responder {
             pending: Mutex::new(Some(self)),
             suspended: running.profile.as_ref().map(|_| Instant::now()),
+            running: Arc::clone(running),
         };
         // If this fails, the reply is dropped with it: the request is answered with a 500.
         let responder = match Bound::new(py, responder) {
@@ -205,6 +210,7 @@ pub struct Responder {
     pending: Mutex<Option<Pending>>,
     /// When the handler went off to run on its own, in profile mode.
     suspended: Option<Instant>,
+    running: Arc<Running>,
 }
 
 impl Responder {
@@ -217,9 +223,9 @@ impl Responder {
 impl Responder {
     fn __call__(&self, py: Python<'_>, task: &Bound<'_, PyAny>) -> PyResult<()> {
         let Some(pending) = self.take() else { return Ok(()) };
-        pending.running.untrack(pending.cancel_key);
-        let profile = pending.running.profile.clone();
-        record_since(profile.as_deref(), Phase::AsyncWait, self.suspended);
+        self.running.untrack(pending.cancel_key);
+        let profile = self.running.profile.as_deref();
+        record_since(profile, Phase::AsyncWait, self.suspended);
         if task.call_method0(pyo3::intern!(py, "cancelled"))?.is_truthy()? {
             // Cancelled because its client went away: nobody is waiting, but the
             // dependencies it opened are still closed.
@@ -227,7 +233,7 @@ impl Responder {
             return Ok(());
         }
         let answer = match task.call_method0(pyo3::intern!(py, "result")) {
-            Ok(value) => respond(py, &pending.target, &value, profile.as_deref()),
+            Ok(value) => respond(py, &pending.target, &value, profile),
             Err(err) => Err(pending.target.problem(py, err)),
         };
         pending.finish(py, answer);

@@ -22,22 +22,38 @@ pub struct Hold {
 }
 
 impl Hold {
-    /// A handler starts running on the dispatcher; returns its turn.
-    pub fn enter(&self) -> u64 {
-        self.turn.fetch_add(1, Relaxed) + 1
+    /// The handler of the route `label` starts running on the dispatcher; it holds it until
+    /// the guard drops (on a panic too, so the count never goes out of step).
+    pub fn enter<'a>(&'a self, label: &'a str) -> Held<'a> {
+        let turn = self.turn.fetch_add(1, Relaxed) + 1;
+        Held {
+            hold: self,
+            turn,
+            label,
+        }
     }
+}
 
-    /// The handler of `turn` (the route `label`) is done with the dispatcher.
-    pub fn leave(&self, turn: u64, label: &str) {
-        self.turn.fetch_add(1, Relaxed);
-        if self.overdue.load(Relaxed) != turn {
+/// A handler's run on the dispatcher; dropped when it is done with it.
+pub struct Held<'a> {
+    hold: &'a Hold,
+    turn: u64,
+    label: &'a str,
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        let hold = self.hold;
+        hold.turn.fetch_add(1, Relaxed);
+        if hold.overdue.load(Relaxed) != self.turn {
             return;
         }
-        let held = self.since.lock().ok().and_then(|s| *s).map(|s| s.elapsed());
+        let held = hold.since.lock().ok().and_then(|s| *s).map(|s| s.elapsed());
         log::warn!(
-            "{label} held the dispatcher for at least {:.2} s, serving no other request meanwhile: \
+            "{} held the dispatcher for at least {:.2} s, serving no other request meanwhile: \
              give the route blocking=True, make the handler async def, or run def handlers on the \
              pool with Spikard(sync_handlers=\"pool\")",
+            self.label,
             held.unwrap_or_default().as_secs_f64()
         );
     }

@@ -68,7 +68,7 @@ class PathParam(Param):
 
 
 class HeaderParam(Param):
-    """A request header; `x_token` reads `x-token` unless `convert_underscores=False`."""
+    """What `Header()` returns."""
 
     source = Source.HEADER
 
@@ -89,8 +89,7 @@ class CookieParam(Param):
 
 
 class BodyParam(Param):
-    """The JSON body; `embed=True` reads it from the key named like the argument
-    (`{"item": {...}}` for `item: Annotated[Item, Body(embed=True)]`)."""
+    """What `Body()` returns."""
 
     source = Source.BODY
 

@@ -128,10 +128,15 @@ class Response:
         headers: Mapping[str, str] | None = None,
         media_type: str | None = None,
     ) -> None:
-        self.content = content
+        self.content = self.render(content)
         self.status_code = status_code
         self.headers = Headers(headers)
         self.media_type = media_type or self.default_media_type
+
+    def render(self, content: Any) -> Any:
+        """What is sent for `content`: here, `content` itself (see the class's rules);
+        subclasses encode it their own way."""
+        return content
 
     def set_cookie(
         self,
@@ -204,16 +209,9 @@ class JSONResponse(Response):
     __slots__ = ()
     default_media_type = "application/json"
 
-    def __init__(
-        self,
-        content: Any = None,
-        status_code: int = 200,
-        headers: Mapping[str, str] | None = None,
-        media_type: str | None = None,
-    ) -> None:
+    def render(self, content: Any) -> Any:
         # `Response` sends str and bytes as they are; here every value is JSON, `None` too.
-        encoded = _spikard.dumps(content) if content is None or isinstance(content, str) else content
-        super().__init__(encoded, status_code, headers, media_type)
+        return _spikard.dumps(content) if content is None or isinstance(content, str) else content
 
 
 class HTMLResponse(Response):

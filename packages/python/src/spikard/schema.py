@@ -18,9 +18,12 @@ import types
 import typing
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from typing import Annotated, Any, Literal, TypedDict, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypedDict, Union, get_args, get_origin
 
 from spikard._plan import Build, BuildField, Convert, EachItem, EachValue, Shape, ToFloat, ToInt, UnlessNone
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 JSONSchema = dict[str, Any]
 
@@ -59,40 +62,16 @@ class Constraints:
     `lt`, `multiple_of`; strings (and lists) `min_length`, `max_length`; strings `pattern`.
     `Annotated[int, Field(ge=1)]` puts them on a field of a dataclass or TypedDict body."""
 
-    def __init__(
-        self,
-        *,
-        ge: float | None = None,
-        gt: float | None = None,
-        le: float | None = None,
-        lt: float | None = None,
-        multiple_of: float | None = None,
-        min_length: int | None = None,
-        max_length: int | None = None,
-        pattern: str | None = None,
-        title: str | None = None,
-        description: str | None = None,
-        examples: list[Any] | None = None,
-    ) -> None:
+    def __init__(self, **options: Unpack[ConstraintArgs]) -> None:
+        unknown = options.keys() - ConstraintArgs.__annotations__.keys()
+        if unknown:
+            raise TypeError(f"unknown constraint(s): {', '.join(sorted(unknown))}")
+        pattern = options.get("pattern")
         if pattern is not None:
             re.compile(pattern)  # a bad pattern fails at registration
-        self.constraints = {
-            k: v
-            for k, v in {
-                "ge": ge,
-                "gt": gt,
-                "le": le,
-                "lt": lt,
-                "multiple_of": multiple_of,
-                "min_length": min_length,
-                "max_length": max_length,
-                "pattern": pattern,
-            }.items()
-            if v is not None
-        }
-        self.docs = {
-            k: v for k, v in {"title": title, "description": description, "examples": examples}.items() if v
-        }
+        given: dict[str, Any] = {k: v for k, v in options.items() if v is not None}
+        self.constraints = {k: v for k, v in given.items() if k in _CONSTRAINT_KEYWORDS}
+        self.docs = {k: v for k, v in given.items() if k not in _CONSTRAINT_KEYWORDS and v}
 
 
 class Field(Constraints):
