@@ -35,7 +35,7 @@ pub mod server;
 pub mod validate;
 
 pub use handler::{Handler, HandlerFuture, HandlerResult};
-pub use problem::{FieldError, Problem, Source};
+pub use problem::{ErrorFormat, FieldError, Problem, Source};
 pub use request::Request;
 pub use response::{Body, FRAMING_HEADERS, Response, full, is_framing_header, json_response, response};
 pub use router::{RouteError, Router};

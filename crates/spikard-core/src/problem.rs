@@ -4,6 +4,8 @@
 //! [`Problem`] rendered as `application/problem+json`. Validation entries follow pydantic v2's
 //! `type` names and `msg` wording, so FastAPI users read them without a dictionary.
 
+use std::borrow::Cow;
+
 use bytes::Bytes;
 use http::{HeaderValue, StatusCode, header};
 use serde_json::{Map, Value, json};
@@ -47,8 +49,9 @@ impl Source {
 /// One entry of a problem's `errors` list, shaped like a pydantic v2 error.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldError {
-    /// pydantic's error type: `missing`, `int_parsing`, `json_invalid`, ...
-    pub kind: &'static str,
+    /// pydantic's error type: `missing`, `int_parsing`, `json_invalid`, ... (owned only when
+    /// it comes from outside, e.g. pydantic's own validators).
+    pub kind: Cow<'static, str>,
     /// Where the value was: the source, then names or indexes.
     pub loc: Vec<Value>,
     /// A sentence a person can read.
@@ -61,9 +64,9 @@ pub struct FieldError {
 
 impl FieldError {
     /// An error of pydantic type `kind` about `input`, located at `source` (add names with [`FieldError::at`]).
-    pub fn new(kind: &'static str, source: Source, msg: impl Into<String>, input: Value) -> Self {
+    pub fn new(kind: impl Into<Cow<'static, str>>, source: Source, msg: impl Into<String>, input: Value) -> Self {
         FieldError {
-            kind,
+            kind: kind.into(),
             loc: vec![Value::from(source.as_str())],
             msg: msg.into(),
             input,
@@ -95,7 +98,7 @@ impl FieldError {
 
     fn to_json(&self) -> Value {
         let mut entry = Map::new();
-        entry.insert("type".into(), self.kind.into());
+        entry.insert("type".into(), self.kind.as_ref().into());
         entry.insert("loc".into(), Value::Array(self.loc.clone()));
         entry.insert("msg".into(), self.msg.clone().into());
         entry.insert("input".into(), self.input.clone());
@@ -104,6 +107,18 @@ impl FieldError {
         }
         Value::Object(entry)
     }
+}
+
+/// How error bodies are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ErrorFormat {
+    /// RFC 9457 problem details, `application/problem+json` (the default).
+    #[default]
+    Problem,
+    /// FastAPI's shape, `application/json`: `{"detail": [...]}` listing a 422's errors (each
+    /// as in the problem body), `{"detail": ...}` with an `HTTPException`'s detail, or the
+    /// reason phrase (`"Not Found"`) for Spikard's own errors. Status and headers are the same.
+    FastApi,
 }
 
 /// An error response: status, RFC 9457 members, optional field errors and extra headers.
@@ -306,16 +321,40 @@ impl Problem {
         doc
     }
 
+    /// The body in FastAPI's shape (see [`ErrorFormat::FastApi`]).
+    pub fn fastapi_body(&self) -> Value {
+        let p = &self.0;
+        let detail = if !p.errors.is_empty() {
+            p.errors.iter().map(FieldError::to_json).collect()
+        } else if p.type_uri != "about:blank" {
+            p.title.clone().into()
+        } else if let Some(structured) = p.extensions.get("detail") {
+            structured.clone()
+        } else {
+            p.detail.as_deref().unwrap_or(&p.title).into()
+        };
+        json!({ "detail": detail })
+    }
+
     /// The `application/problem+json` response.
     pub fn into_response(self) -> Response {
-        let body = serde_json::to_vec(&self.body()).expect("a JSON value always serializes");
+        self.into_response_as(ErrorFormat::Problem)
+    }
+
+    /// The response, its body written in `format`.
+    pub fn into_response_as(self, format: ErrorFormat) -> Response {
+        let (body, media_type) = match format {
+            ErrorFormat::Problem => (self.body(), PROBLEM_JSON),
+            ErrorFormat::FastApi => (self.fastapi_body(), "application/json"),
+        };
+        let body = serde_json::to_vec(&body).expect("a JSON value always serializes");
         let mut response = http::Response::new(full(Bytes::from(body)));
         let Inner {
             status, headers: extra, ..
         } = *self.0;
         *response.status_mut() = status;
         let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type));
         for (name, value) in extra {
             match (header::HeaderName::try_from(name), HeaderValue::try_from(value)) {
                 (Ok(name), Ok(value)) => {
@@ -393,5 +432,23 @@ mod tests {
         assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
         assert_eq!(response.headers()[header::CONTENT_TYPE], PROBLEM_JSON);
         assert_eq!(response.headers()[header::ALLOW], "GET, HEAD");
+    }
+
+    #[test]
+    fn fastapi_format_writes_detail() {
+        let errors = vec![FieldError::missing(Source::Query, "q")];
+        assert_eq!(
+            Problem::validation(errors).fastapi_body(),
+            json!({"detail": [{"type": "missing", "loc": ["query", "q"], "msg": "Field required", "input": null}]})
+        );
+        let http = |detail: Option<&str>| Problem::http(StatusCode::FORBIDDEN, detail.map(str::to_owned));
+        assert_eq!(http(Some("no")).fastapi_body(), json!({"detail": "no"}));
+        assert_eq!(http(None).fastapi_body(), json!({"detail": "Forbidden"}));
+        let structured = http(None).with_extension("detail", json!({"reason": "no"}));
+        assert_eq!(structured.fastapi_body(), json!({"detail": {"reason": "no"}}));
+        assert_eq!(Problem::not_found().fastapi_body(), json!({"detail": "Not Found"}));
+        let response = Problem::method_not_allowed(&http::Method::DELETE, "GET").into_response_as(ErrorFormat::FastApi);
+        assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
+        assert_eq!(response.headers()[header::ALLOW], "GET");
     }
 }

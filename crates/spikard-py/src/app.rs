@@ -14,11 +14,12 @@ use pyo3::prelude::*;
 use pyo3::types::PyString;
 use spikard_core::schema::Schema;
 use spikard_core::validate::{BodyPlan, ParamSpec, RequestPlan};
-use spikard_core::{Router, ServerConfig, ServerHandle};
+use spikard_core::{ErrorFormat, Router, ServerConfig, ServerHandle};
 
 use crate::dispatch::{Arg, Pool, PyHandler, Queue, Slot, Target, Wake, Work, spawn_dispatcher};
 use crate::plan::{ParamPlan, RoutePlan, Source};
 use crate::profile::Profile;
+use crate::shape::Shape;
 
 static STARTUP_ERROR: pyo3::sync::PyOnceLock<Py<pyo3::types::PyType>> = pyo3::sync::PyOnceLock::new();
 
@@ -57,7 +58,7 @@ pub struct Server {
 #[pymethods]
 impl Server {
     #[new]
-    #[pyo3(signature = (routes, *, host = "127.0.0.1", port = 8000, body_limit = 10 * 1024 * 1024, shutdown_timeout = 10.0, workers = 0, debug = false, profile = false, blocking_threads = 8, blocking_queue = 64, lifespan = None, header_timeout = 30.0, keep_alive_timeout = 5.0, body_timeout = 30.0, max_connections = 10_000, max_header_size = 16 * 1024, redirect_slashes = true, slow_handler_warning = Some(0.5)))]
+    #[pyo3(signature = (routes, *, host = "127.0.0.1", port = 8000, body_limit = 10 * 1024 * 1024, shutdown_timeout = 10.0, workers = 0, debug = false, profile = false, blocking_threads = 8, blocking_queue = 64, lifespan = None, header_timeout = 30.0, keep_alive_timeout = 5.0, body_timeout = 30.0, max_connections = 10_000, max_header_size = 16 * 1024, redirect_slashes = true, slow_handler_warning = Some(0.5), error_format = "problem"))]
     #[allow(clippy::too_many_arguments)] // a Python signature: one keyword per option
     fn new(
         py: Python<'_>,
@@ -79,6 +80,7 @@ impl Server {
         max_header_size: usize,
         redirect_slashes: bool,
         slow_handler_warning: Option<f64>,
+        error_format: &str,
     ) -> PyResult<Self> {
         if blocking_threads == 0 {
             return Err(PyValueError::new_err("blocking_threads must be at least 1"));
@@ -98,6 +100,15 @@ impl Server {
             body_timeout: positive_seconds("body_timeout", body_timeout)?,
             max_connections,
             max_header_size,
+            error_format: match error_format {
+                "problem" => ErrorFormat::Problem,
+                "fastapi" => ErrorFormat::FastApi,
+                other => {
+                    return Err(PyValueError::new_err(format!(
+                        "error_format must be 'problem' or 'fastapi', not {other:?}"
+                    )));
+                }
+            },
         };
         let wake = Arc::new(Wake::new().map_err(|e| PyOSError::new_err(format!("cannot create an eventfd: {e}")))?);
         let (sender, queue) = Queue::new(Arc::clone(&wake));
@@ -343,9 +354,14 @@ fn compile(
         is_async: route.is_async,
         blocking: route.blocking,
     };
+    let validates_body = target
+        .args
+        .iter()
+        .any(|a| matches!(a.slot, Slot::Body) && a.shape.as_ref().is_some_and(Shape::validates));
     Ok(PyHandler {
         target: Arc::new(target),
         plan: RequestPlan { params: specs, body },
+        validates_body,
         wants_request,
         queue,
         profile,

@@ -4,10 +4,12 @@ use http::StatusCode;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyString, PyType};
-use spikard_core::Problem;
+use pyo3::types::{PyDict, PyList, PyString, PyType};
+use serde_json::{Map, Value};
+use spikard_core::{FieldError, Problem};
 
 static HTTP_EXCEPTION: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static VALIDATION_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static LOGGER: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static FORMAT_EXCEPTION: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
@@ -54,6 +56,15 @@ fn known_problem(py: Python<'_>, err: &PyErr) -> PyResult<Option<Problem>> {
     if let Ok(request_error) = value.cast::<RequestError>() {
         return Ok(Some(request_error.get().problem.clone()));
     }
+    if value.is_instance(VALIDATION_ERROR.import(py, "spikard.exceptions", "RequestValidationError")?)? {
+        let errors = value.call_method0(pyo3::intern!(py, "errors"))?;
+        let errors = errors
+            .cast::<PyList>()?
+            .iter()
+            .map(|e| field_error(py, &e))
+            .collect::<PyResult<_>>()?;
+        return Ok(Some(Problem::validation(errors)));
+    }
     if !value.is_instance(HTTP_EXCEPTION.import(py, "spikard.exceptions", "HTTPException")?)? {
         return Ok(None);
     }
@@ -81,6 +92,49 @@ fn known_problem(py: Python<'_>, err: &PyErr) -> PyResult<Option<Problem>> {
         }
     }
     Ok(Some(problem))
+}
+
+/// One entry of a `RequestValidationError`: a dict shaped like a pydantic v2 error. Values
+/// JSON cannot carry (an exception in `ctx`, an object as `input`) are written as text.
+fn field_error(py: Python<'_>, entry: &Bound<'_, PyAny>) -> PyResult<FieldError> {
+    let entry = entry.cast::<PyDict>()?;
+    let get = |key: &str| entry.get_item(key);
+    let kind: String = get("type")?.map_or(Ok("value_error".to_owned()), |t| t.extract())?;
+    let msg: String = get("msg")?.map_or(Ok(String::new()), |m| m.str()?.extract())?;
+    let loc = match get("loc")? {
+        Some(loc) => loc
+            .try_iter()?
+            .map(|part| json_or_text(py, &part?))
+            .collect::<PyResult<_>>()?,
+        None => Vec::new(),
+    };
+    let input = get("input")?.map_or(Ok(Value::Null), |i| json_or_text(py, &i))?;
+    let ctx = match get("ctx")? {
+        Some(ctx) if !ctx.is_none() => {
+            let mut map = Map::new();
+            for (k, v) in ctx.cast::<PyDict>()?.iter() {
+                map.insert(k.str()?.extract()?, json_or_text(py, &v)?);
+            }
+            Some(Box::new(map))
+        }
+        _ => None,
+    };
+    Ok(FieldError {
+        kind: kind.into(),
+        loc,
+        msg,
+        input,
+        ctx,
+    })
+}
+
+/// `value` as JSON, or as its `str()` when it is not a JSON value.
+fn json_or_text(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Value> {
+    let encoded = crate::from_python::encode(py, value).ok();
+    match encoded.and_then(|bytes| serde_json::from_slice(&bytes).ok()) {
+        Some(json) => Ok(json),
+        None => Ok(Value::String(value.str()?.extract()?)),
+    }
 }
 
 fn unexpected(py: Python<'_>, err: PyErr, route: &str, debug: bool) -> Problem {

@@ -51,10 +51,11 @@ const KINDS: [(&str, ParamKind); 5] = [
 ];
 
 /// The shape classes, by their Python names (see [`read_shape`] for their fields).
-const SHAPES: [&str; 8] = [
+const SHAPES: [&str; 9] = [
     "ToFloat",
     "ToInt",
     "Convert",
+    "Validate",
     "EachItem",
     "EachValue",
     "UnlessNone",
@@ -135,6 +136,7 @@ fn read_shape(obj: &Bound<'_, PyAny>) -> PyResult<Option<Shape>> {
         "ToFloat" => Shape::ToFloat,
         "ToInt" => Shape::ToInt,
         "Convert" => Shape::Convert(obj.getattr("func")?.unbind()),
+        "Validate" => Shape::Validate(obj.getattr("func")?.unbind()),
         "EachItem" => Shape::EachItem(inner("item")?),
         "EachValue" => Shape::EachValue(inner("value")?),
         "UnlessNone" => Shape::UnlessNone(inner("inner")?),
@@ -180,6 +182,7 @@ fn describe_shape<'py>(py: Python<'py>, shape: Option<&Shape>) -> PyResult<Bound
         Shape::ToFloat => make(py, "ToFloat", ()),
         Shape::ToInt => make(py, "ToInt", ()),
         Shape::Convert(f) => make(py, "Convert", (f.bind(py),)),
+        Shape::Validate(f) => make(py, "Validate", (f.bind(py),)),
         Shape::EachItem(s) => make(py, "EachItem", (inner(s)?,)),
         Shape::EachValue(s) => make(py, "EachValue", (inner(s)?,)),
         Shape::UnlessNone(s) => make(py, "UnlessNone", (inner(s)?,)),

@@ -18,6 +18,9 @@ pub enum Shape {
     ToInt,
     /// `f(value)`.
     Convert(Py<PyAny>),
+    /// `f(value)`, where `f` may refuse the value with `RequestValidationError` (pydantic
+    /// validating a body after the Rust checks).
+    Validate(Py<PyAny>),
     /// Each item of a list.
     EachItem(Box<Shape>),
     /// Each value of a dict.
@@ -47,6 +50,17 @@ pub struct Field {
 }
 
 impl Shape {
+    /// Whether applying it may refuse the value (it holds a [`Shape::Validate`]).
+    pub fn validates(&self) -> bool {
+        match self {
+            Shape::Validate(_) => true,
+            Shape::EachItem(inner) | Shape::EachValue(inner) | Shape::UnlessNone(inner) => inner.validates(),
+            Shape::Embedded(_, inner) => inner.as_ref().is_some_and(|s| s.validates()),
+            Shape::Build { fields, .. } => fields.iter().any(|f| f.shape.as_ref().is_some_and(Shape::validates)),
+            Shape::ToFloat | Shape::ToInt | Shape::Convert(_) => false,
+        }
+    }
+
     /// An instance of the plain dataclass `cls` whose `__dict__` is `dict` (every field,
     /// nothing else), made without running `__init__`: allocated by the type's `tp_alloc`
     /// (the class does not override `__new__`; `spikard.schema` checked), then the dict set
@@ -92,7 +106,7 @@ impl Shape {
                 Ok(f) => f.call_method0(pyo3::intern!(py, "__int__")),
                 Err(_) => Ok(value),
             },
-            Shape::Convert(f) => f.bind(py).call1((value,)),
+            Shape::Convert(f) | Shape::Validate(f) => f.bind(py).call1((value,)),
             Shape::UnlessNone(inner) => {
                 if value.is_none() {
                     Ok(value)

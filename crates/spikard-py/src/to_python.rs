@@ -473,7 +473,7 @@ fn build_shaped<'py>(
                 ctor.bind(py).call((), Some(&kwargs))
             }
         }
-        (Shape::Convert(f), _) => f.bind(py).call1((build(py, nodes, at, keys)?,)),
+        (Shape::Convert(f) | Shape::Validate(f), _) => f.bind(py).call1((build(py, nodes, at, keys)?,)),
         // Values the shape leaves as they are (an int for a float, a float for an int).
         _ => shape.apply(build(py, nodes, at, keys)?),
     }

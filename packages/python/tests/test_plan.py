@@ -36,6 +36,7 @@ from spikard._plan import (
     ToFloat,
     ToInt,
     UnlessNone,
+    Validate,
 )
 
 
@@ -63,6 +64,7 @@ SHAPE_CASES: list[Shape] = [
     ToFloat(),
     ToInt(),
     Convert(uuid.UUID),
+    Validate(uuid.UUID),
     EachItem(ToInt()),
     EachValue(Convert(datetime.date.fromisoformat)),
     UnlessNone(EachItem(ToFloat())),

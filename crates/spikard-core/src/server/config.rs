@@ -1,6 +1,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::problem::ErrorFormat;
+
 /// How a server listens, what it allows and how long it waits.
 ///
 /// The defaults are what a server facing the internet wants; `docs/reliability.md` says
@@ -29,6 +31,9 @@ pub struct ServerConfig {
     pub max_connections: usize,
     /// Largest request head (request line and headers); larger ones get 431. Default 16 KiB.
     pub max_header_size: usize,
+    /// How error bodies are written: RFC 9457 problem details (the default) or FastAPI's
+    /// `{"detail": ...}`.
+    pub error_format: ErrorFormat,
 }
 
 impl Default for ServerConfig {
@@ -43,6 +48,7 @@ impl Default for ServerConfig {
             body_timeout: Duration::from_secs(30),
             max_connections: 10_000,
             max_header_size: 16 * 1024,
+            error_format: ErrorFormat::Problem,
         }
     }
 }

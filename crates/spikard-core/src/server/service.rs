@@ -36,13 +36,13 @@ impl App {
     {
         let (parts, mut body) = request.into_parts();
         if let Err(problem) = self.check_head(&parts) {
-            return problem.into_response();
+            return problem.into_response_as(self.config.error_format);
         }
         let (handler, path_params, head) = match self.router.resolve(&parts.method, parts.uri.path()) {
             Ok(Resolved::Handler { handler, params, head }) => (handler, params, head),
             Ok(Resolved::Options { allow }) => return options_response(allow),
             Ok(Resolved::Redirect { path }) => return redirect_response(path, parts.uri.query()),
-            Err(problem) => return problem.into_response(),
+            Err(problem) => return problem.into_response_as(self.config.error_format),
         };
         let content_length = parts
             .headers
@@ -58,7 +58,7 @@ impl App {
                 if matches!(err, BodyError::TooLarge { .. }) && !parts.headers.contains_key(header::EXPECT) {
                     linger(body);
                 }
-                return Problem::from(err).into_response();
+                return Problem::from(err).into_response_as(config.error_format);
             }
         };
         let request = Request {
@@ -70,7 +70,7 @@ impl App {
         };
         let mut response = match catch_panic(handler, request).await {
             Ok(response) => response,
-            Err(problem) => problem.into_response(),
+            Err(problem) => problem.into_response_as(self.config.error_format),
         };
         strip_framing_headers(response.headers_mut());
         if head { strip_body(response) } else { response }

@@ -120,7 +120,10 @@ fn reports_every_error_at_once() {
         spec("q", Source::Query, ParamKind::Str, false, true),
     ];
     let errors = extract(&specs, &req).unwrap_err();
-    let summary: Vec<_> = errors.iter().map(|e| (e.kind, json!(e.loc), e.input.clone())).collect();
+    let summary: Vec<_> = errors
+        .iter()
+        .map(|e| (e.kind.as_ref(), json!(e.loc), e.input.clone()))
+        .collect();
     assert_eq!(
         summary,
         [

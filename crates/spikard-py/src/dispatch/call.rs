@@ -98,7 +98,12 @@ pub fn run(py: Python<'_>, running: &Arc<Running>, job: Job) {
         queued,
         cancel_key,
         permit,
+        refused,
     } = job;
+    if let Some(problem) = refused {
+        let _ = reply.send(Err(with_body_errors(py, &target, body.as_ref(), problem)));
+        return;
+    }
     let profile = running.profile.as_deref();
     record_since(profile, Phase::QueueWait, queued);
     let mut pending = Pending {
@@ -307,6 +312,21 @@ fn arguments<'py>(
         }
         Ok(kwargs)
     })
+}
+
+/// `problem` (a 422 for the parameters) with the errors Python's validation of `body` adds.
+fn with_body_errors(py: Python<'_>, target: &Target, body: Option<&JsonBody>, problem: Problem) -> Problem {
+    let Some(arg) = target.args.iter().find(|a| matches!(a.slot, Slot::Body)) else {
+        return problem;
+    };
+    let Some(Err(err)) = body.map(|doc| to_python::body(py, doc, arg.shape.as_ref())) else {
+        return problem;
+    };
+    let more = target.problem(py, err);
+    if more.status() != problem.status() {
+        return problem;
+    }
+    Problem::validation(problem.errors().iter().chain(more.errors()).cloned().collect())
 }
 
 /// Starts a `blocking=True` handler on the loop's blocking pool (`spikard._loop.run_blocking`),

@@ -128,6 +128,8 @@ pub struct PyHandler {
     pub target: Arc<Target>,
     /// The parameters and body the core reads and checks.
     pub plan: RequestPlan,
+    /// The body is validated in Python too, after the Rust checks (a [`Shape::Validate`]).
+    pub validates_body: bool,
     pub wants_request: bool,
     pub queue: Queue,
     /// Phase timings, in profile mode only.
@@ -149,6 +151,9 @@ pub struct Job {
     cancel_key: Option<u64>,
     /// For blocking handlers: the place taken in the pool.
     permit: Option<Permit>,
+    /// A 422 for the parameters alone, whose body passed the Rust checks: the job only
+    /// validates the body in Python, to answer its errors with the parameters' in one 422.
+    refused: Option<Problem>,
 }
 
 impl Handler for PyHandler {
@@ -174,16 +179,24 @@ impl PyHandler {
     /// is reported together in one 422.
     fn prepare(&self, request: Request) -> Result<(oneshot::Receiver<HandlerResult>, Option<u64>), Problem> {
         let extracted = timed(self.profile.as_deref(), Phase::Extract, || self.plan.extract(&request));
-        let Extracted { params: values, body } = extracted?;
+        let (values, body, refused) = match extracted {
+            Ok(Extracted { params, body }) => (params, body, None),
+            Err(problem) => {
+                let (body, problem) = self.body_to_validate(&request, problem)?;
+                (Vec::new(), Some(body), Some(problem))
+            }
+        };
         let (reply, receiver) = oneshot::channel();
-        let request = self.wants_request.then_some(request);
+        let request = (self.wants_request && refused.is_none()).then_some(request);
         let queued = self.profile.is_some().then(Instant::now);
-        let permit = if self.target.blocking {
+        let permit = if self.target.blocking && refused.is_none() {
             Some(self.pool.acquire()?)
         } else {
             None
         };
-        let cancel_key = (self.target.is_async || self.target.blocking).then(queue::next_cancel_key);
+        let cancel_key = (self.target.is_async || self.target.blocking)
+            .then(queue::next_cancel_key)
+            .filter(|_| refused.is_none());
         let job = Job {
             target: Arc::clone(&self.target),
             values,
@@ -193,6 +206,7 @@ impl PyHandler {
             queued,
             cancel_key,
             permit,
+            refused,
         };
         self.queue.send(Work::Call(Box::new(job))).map_err(|_| {
             Problem::new(
@@ -203,5 +217,22 @@ impl PyHandler {
             .with_detail("The server is shutting down")
         })?;
         Ok((receiver, cancel_key))
+    }
+
+    /// For a 422 that names only parameters, on a route whose body Python validates further:
+    /// the body (read again; this is the rare path), so that its errors from Python join the
+    /// parameters' in one 422 as FastAPI reports them. Otherwise the problem as it is.
+    fn body_to_validate(&self, request: &Request, problem: Problem) -> Result<(JsonBody, Problem), Problem> {
+        let body_loc = serde_json::Value::from(spikard_core::Source::Body.as_str());
+        let only_params = problem.status() == StatusCode::UNPROCESSABLE_ENTITY
+            && problem.errors().iter().all(|e| e.loc.first() != Some(&body_loc));
+        let Some(plan) = self.plan.body.as_ref().filter(|_| self.validates_body && only_params) else {
+            return Err(problem);
+        };
+        let mut errors = Vec::new();
+        match plan.read(request, &mut errors) {
+            Ok(Some(body)) if errors.is_empty() => Ok((body, problem)),
+            _ => Err(problem),
+        }
     }
 }

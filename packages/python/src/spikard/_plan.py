@@ -69,6 +69,15 @@ class Convert:
 
 
 @dataclass(frozen=True)
+class Validate:
+    """`func(value)`, which may refuse it by raising `RequestValidationError`: a body that
+    pydantic validates after the Rust checks. Its errors join those of the parameters in
+    one 422, so it is also run when only the parameters failed."""
+
+    func: Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
 class EachItem:
     """Each item of a list, shaped."""
 
@@ -117,10 +126,10 @@ class Build:
     plain: bool
 
 
-Shape = ToFloat | ToInt | Convert | EachItem | EachValue | UnlessNone | Embedded | Build | None
+Shape = ToFloat | ToInt | Convert | Validate | EachItem | EachValue | UnlessNone | Embedded | Build | None
 
 # Every shape class, as `_spikard.PLAN["shapes"]` names them.
-SHAPES = (ToFloat, ToInt, Convert, EachItem, EachValue, UnlessNone, Embedded, Build)
+SHAPES = (ToFloat, ToInt, Convert, Validate, EachItem, EachValue, UnlessNone, Embedded, Build)
 
 
 @dataclass(frozen=True)

@@ -99,6 +99,7 @@ class Spikard:
         max_connections: int = 10_000,
         max_header_size: int = 16 * 1024,
         redirect_slashes: bool = True,
+        error_format: Literal["problem", "fastapi"] = "problem",
     ) -> None:
         """`profile` turns on per-request phase timings at `GET /__spikard/profile`
         (default: on when the environment has `SPIKARD_PROFILE=1`). Handlers registered with
@@ -124,7 +125,12 @@ class Spikard:
 
         As in FastAPI, a request for a path that is no route, when the same path with (or
         without) a trailing slash is one, is answered 307 to that path (`redirect_slashes`;
-        False answers 404)."""
+        False answers 404).
+
+        Error bodies are RFC 9457 problem details (`application/problem+json`);
+        `error_format="fastapi"` writes them as FastAPI does, `{"detail": [...]}` for a 422
+        (the same error entries) and `{"detail": "..."}` otherwise, for clients that read
+        FastAPI's shape."""
         self.blocking_threads = blocking_threads
         self.blocking_queue = blocking_queue
         if sync_handlers not in ("dispatcher", "pool"):
@@ -143,6 +149,9 @@ class Spikard:
         self.max_connections = max_connections
         self.max_header_size = max_header_size
         self.redirect_slashes = redirect_slashes
+        if error_format not in ("problem", "fastapi"):
+            raise ValueError(f"error_format must be 'problem' or 'fastapi', not {error_format!r}")
+        self.error_format = error_format
         self.routes: list[Route] = []
         # `{dependency: replacement}`, for tests; read when the server is built.
         self.dependency_overrides: dict[Callable[..., Any], Callable[..., Any]] = {}
@@ -290,6 +299,7 @@ class Spikard:
             max_header_size=self.max_header_size,
             redirect_slashes=self.redirect_slashes,
             slow_handler_warning=self.slow_handler_warning,
+            error_format=self.error_format,
         )
 
     def run(self, host: str = "127.0.0.1", port: int = 8000) -> None:

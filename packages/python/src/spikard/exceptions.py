@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from spikard.responses import checked_headers
@@ -30,3 +30,24 @@ class HTTPException(Exception):
 
     def __repr__(self) -> str:
         return f"HTTPException(status_code={self.status_code!r}, detail={self.detail!r})"
+
+
+class RequestValidationError(Exception):
+    """Answer 422 with `errors` listed in the problem+json body, exactly as Spikard lists the
+    errors it finds itself: each a dict shaped like a pydantic v2 error, `type`, `loc`
+    (starting with `body`, `query`, `path`, `header` or `cookie`), `msg`, `input` and
+    optionally `ctx`.
+
+    Spikard raises it when a pydantic model's own validators refuse a body; a handler or
+    dependency may raise it too, as in FastAPI."""
+
+    def __init__(self, errors: Sequence[Mapping[str, Any]]) -> None:
+        super().__init__(errors)
+        self._errors = [dict(e) for e in errors]
+
+    def errors(self) -> list[dict[str, Any]]:
+        return self._errors
+
+    def __str__(self) -> str:
+        n = len(self._errors)
+        return f"{n} validation error{'s' if n != 1 else ''}: {self._errors!r}"

@@ -38,6 +38,9 @@ class Documented(Protocol):
     version: str
     routes: list[Route]
 
+    @property
+    def error_format(self) -> str: ...
+
     def get(self, path: str, *, include_in_schema: bool = ...) -> Callable[[F], F]: ...
 
 
@@ -99,11 +102,32 @@ _VALIDATION_PROBLEM: dict[str, Any] = {
     ],
 }
 
+# The same, written as FastAPI writes them (`Spikard(error_format="fastapi")`).
+_FASTAPI_ERRORS: dict[str, Any] = {
+    "Problem": {
+        "title": "HTTPError",
+        "description": "The body of every error response but a 422: the reason phrase, or the "
+        "detail an HTTPException carried.",
+        "type": "object",
+        "properties": {"detail": {"description": "A sentence, or JSON an HTTPException carried"}},
+        "required": ["detail"],
+    },
+    "ValidationProblem": {
+        "title": "HTTPValidationError",
+        "description": "A request whose parameters or body failed validation: every error at once.",
+        "type": "object",
+        "properties": {"detail": {"type": "array", "items": {"$ref": f"{_COMPONENTS_REF}ValidationError"}}},
+        "required": ["detail"],
+    },
+}
+
 
 def openapi_document(app: Documented) -> dict[str, Any]:
     """The OpenAPI 3.1 document of `app`'s routes, with `info` from `app.title` and
     `app.version`. Reads the routes' schemas without changing them."""
-    components = _Components()
+    fastapi = app.error_format == "fastapi"
+    components = _Components(fastapi)
+    media_type = "application/json" if fastapi else PROBLEM_JSON
     operation_ids = _UniqueNames()
     paths: dict[str, dict[str, Any]] = {}
     for route in app.routes:
@@ -120,8 +144,8 @@ def openapi_document(app: Documented) -> dict[str, Any]:
         "components": {
             "schemas": components.schemas,
             "responses": {
-                "ValidationFailed": _problem_response("Validation Error", "ValidationProblem"),
-                "Problem": _problem_response("Error", "Problem"),
+                "ValidationFailed": _problem_response("Validation Error", "ValidationProblem", media_type),
+                "Problem": _problem_response("Error", "Problem", media_type),
             },
         },
     }
@@ -215,10 +239,10 @@ def _success(route: Route, method: str, components: _Components) -> dict[str, An
     return response
 
 
-def _problem_response(description: str, schema: str) -> dict[str, Any]:
+def _problem_response(description: str, schema: str, media_type: str) -> dict[str, Any]:
     return {
         "description": description,
-        "content": {PROBLEM_JSON: {"schema": {"$ref": f"{_COMPONENTS_REF}{schema}"}}},
+        "content": {media_type: {"schema": {"$ref": f"{_COMPONENTS_REF}{schema}"}}},
     }
 
 
@@ -242,12 +266,13 @@ class _Components:
     name where equal definitions meet, under `Name_2`, `Name_3`, ... where different ones
     share a name (in the order the routes were registered)."""
 
-    def __init__(self) -> None:
+    def __init__(self, fastapi: bool = False) -> None:
         self.schemas: dict[str, Any] = copy.deepcopy(
             {
                 "Problem": _PROBLEM,
                 "ValidationError": _VALIDATION_ERROR,
                 "ValidationProblem": _VALIDATION_PROBLEM,
+                **(_FASTAPI_ERRORS if fastapi else {}),
             }
         )
 

@@ -19,10 +19,20 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
 
 from spikard import _spikard
-from spikard._plan import PARAM_SOURCES, EachItem, Embedded, Kind, ParamDesc, Source, ToFloat, ToInt
+from spikard._plan import (
+    PARAM_SOURCES,
+    EachItem,
+    Embedded,
+    Kind,
+    ParamDesc,
+    Source,
+    ToFloat,
+    ToInt,
+    Validate,
+)
 from spikard._spikard import Request
 from spikard.background import BackgroundTasks
-from spikard.schema import Constraints, SchemaSet, constraints_of, model_fields
+from spikard.schema import Constraints, PydanticCheck, SchemaSet, constraints_of, model_fields
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -337,7 +347,11 @@ def _describe(name: str, annotation: Any, default: Any, in_path: set[str]) -> Pa
     schemas = SchemaSet()
     if source == Source.BODY:
         schema, shape = schemas.of(annotation, constraints)
-        if isinstance(marker, BodyParam) and marker.embed:
+        embed = isinstance(marker, BodyParam) and marker.embed
+        if schemas.pydantic_logic:
+            # After the Rust checks, pydantic validates the whole value: its validators run.
+            shape = Validate(PydanticCheck(annotation, ("body", name) if embed else ("body",)))
+        if embed:
             schema = {"type": "object", "properties": {name: schema}, "required": [name]}
             shape = Embedded(name, shape)
         document = schemas.document(schema)

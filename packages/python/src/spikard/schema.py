@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypedDict, Union, get_args, get_origin
 
 from spikard._plan import Build, BuildField, Convert, EachItem, EachValue, Shape, ToFloat, ToInt, UnlessNone
+from spikard.exceptions import RequestValidationError
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -103,6 +104,9 @@ class SchemaSet:
 
     def __init__(self) -> None:
         self.defs: dict[str, JSONSchema] = {}
+        # Why the values described must also go through pydantic: validation logic they
+        # declare that the Rust checks cannot express (empty for plain models).
+        self.pydantic_logic: list[str] = []
         self._names: dict[Any, str] = {}
         self._building: set[Any] = set()
         self._shapes: dict[Any, Shape] = {}
@@ -117,6 +121,7 @@ class SchemaSet:
         if get_origin(annotation) is Annotated:
             annotation, *extras = get_args(annotation)
             constraints.update(constraints_of(extras))
+            self.pydantic_logic += [f"{e!r} on {annotation!r}" for e in extras if _is_pydantic_logic(e)]
         schema, shape = self._bare(annotation)
         return _constrain(schema, constraints), shape
 
@@ -200,10 +205,20 @@ class SchemaSet:
                 name += "_"
             self._names[tp] = name
             self._building.add(tp)
+            if (logic := pydantic_logic(tp)) is not None:
+                self.pydantic_logic.append(f"{tp.__name__}: {logic}")
             try:
                 properties, required, build = {}, [], []
                 for f in fields:
-                    schema, shape = self.of(f.annotation, f.constraints)
+                    try:
+                        schema, shape = self.of(f.annotation, f.constraints)
+                    except TypeError:
+                        if not f.pydantic:
+                            raise
+                        # A pydantic type Spikard has no check for (EmailStr, HttpUrl...):
+                        # pydantic validates it, and documents it.
+                        self.pydantic_logic.append(f"{tp.__name__}.{f.name}: {f.annotation!r}")
+                        schema, shape = _pydantic_schema(f.annotation), None
                     if f.has_default and f.default_json is not _NO_JSON:
                         schema = {**schema, "default": f.default_json}
                     properties[f.key] = schema
@@ -235,6 +250,7 @@ class _ModelField:
     has_default: bool
     default_json: Any  # the default as JSON, for documentation (or _NO_JSON)
     constraints: dict[str, Any]
+    pydantic: bool = False  # a field of a pydantic model
 
 
 def model_fields(tp: type) -> list[_ModelField] | None:
@@ -272,6 +288,7 @@ def model_fields(tp: type) -> list[_ModelField] | None:
                     not required,
                     default,
                     constraints_of(info.metadata),
+                    pydantic=True,
                 )
             )
         return out
@@ -286,6 +303,89 @@ def model_fields(tp: type) -> list[_ModelField] | None:
             out.append(_ModelField(f.name, f.encode_name, f.type, has_default, default, {}))
         return out
     return None
+
+
+_VALIDATOR_KINDS = ("validators", "root_validators", "field_validators", "model_validators")
+# What a pydantic field's metadata may hold that the Rust checks express (see constraints_of).
+_EXPRESSED = {"Ge", "Gt", "Le", "Lt", "MultipleOf", "MinLen", "MaxLen", "Interval", "Len"}
+
+
+def pydantic_logic(tp: type) -> str | None:
+    """What validation logic the pydantic model (or pydantic dataclass) `tp` declares that
+    Spikard's Rust checks cannot express; None for a plain model, whose validated JSON is
+    built with `model_construct` alone."""
+    decorators = getattr(tp, "__pydantic_decorators__", None)
+    if decorators is None:
+        return None
+    for kind in _VALIDATOR_KINDS:
+        found = getattr(decorators, kind, None)
+        if found:
+            return f"{kind.replace('_', ' ')[:-1]} {', '.join(found)}"
+    config = getattr(tp, "model_config", None) or getattr(tp, "__pydantic_config__", None) or {}
+    for key in (
+        "extra",
+        "strict",
+        "str_strip_whitespace",
+        "str_to_lower",
+        "str_to_upper",
+        "validate_default",
+    ):
+        if config.get(key) not in (None, False, "ignore"):
+            return f"model_config[{key!r}] = {config[key]!r}"
+    if getattr(tp, "__pydantic_post_init__", None):
+        return "model_post_init"
+    for name, info in (getattr(tp, "model_fields", None) or {}).items():
+        if info.validate_default:
+            return f"field {name}: validate_default"
+        if info.discriminator is not None:
+            return f"field {name}: discriminator"
+        for meta in info.metadata:
+            if not _expressed(meta):
+                return f"field {name}: {meta!r}"
+    return None
+
+
+def _expressed(meta: Any) -> bool:
+    if type(meta).__name__ in _EXPRESSED and type(meta).__module__ == "annotated_types":
+        return True
+    # Field(pattern=...) and the like: only the keywords constraints_of reads.
+    if type(meta).__name__ == "_PydanticGeneralMetadata":
+        return set(vars(meta)) <= {"pattern", "title", "description", "examples"}
+    return isinstance(meta, Constraints)
+
+
+def _is_pydantic_logic(extra: Any) -> bool:
+    """An `Annotated` extra that validates or transforms (AfterValidator, BeforeValidator...)."""
+    return type(extra).__module__.startswith("pydantic.functional")
+
+
+def _pydantic_schema(annotation: Any) -> JSONSchema:
+    """pydantic's own JSON Schema of `annotation`, for documentation; `{}` where it refers to
+    definitions of its own."""
+    import pydantic
+
+    schema = pydantic.TypeAdapter(annotation).json_schema()
+    return {} if "$defs" in schema or "$ref" in str(schema) else schema
+
+
+class PydanticCheck:
+    """A body that pydantic validates after the Rust checks have passed, because a model in
+    it declares logic only pydantic runs (validators, `extra="forbid"`, pydantic-only types).
+    Its errors are answered in the same 422, under the same `loc` (`prefix` first)."""
+
+    def __init__(self, annotation: Any, prefix: tuple[str, ...]) -> None:
+        import pydantic
+
+        self.adapter = pydantic.TypeAdapter(annotation)
+        self.error = pydantic.ValidationError
+        self.prefix = prefix
+
+    def __call__(self, value: Any) -> Any:
+        try:
+            return self.adapter.validate_python(value)
+        except self.error as exc:
+            errors = exc.errors(include_url=False)
+            raise RequestValidationError([{**e, "loc": (*self.prefix, *e["loc"])} for e in errors]) from None
 
 
 def _constructor(tp: type) -> Callable[..., Any] | None:
