@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
 from spikard import Spikard
 from spikard.testing import TestClient
 
-Serve = Callable[[Spikard], TestClient]
+Serve = Callable[..., TestClient]
 
 
 @pytest.fixture
 def serve() -> Iterator[Serve]:
-    """Start a server for an app built inside the test; all are stopped afterwards."""
+    """Start a server for an app built inside the test (keywords go to `TestClient`); all
+    are stopped afterwards."""
     clients: list[TestClient] = []
 
-    def start(app: Spikard) -> TestClient:
-        client = TestClient(app)
+    def start(app: Spikard, **kwargs: Any) -> TestClient:
+        client = TestClient(app, **kwargs)
         clients.append(client)
         return client
 

@@ -63,7 +63,7 @@ def test_eager_and_suspending_handlers(serve: Serve) -> None:
 
 
 def test_exceptions_in_async_handlers(serve: Serve) -> None:
-    client = serve(make_app([]))
+    client = serve(make_app([]), raise_server_exceptions=False)
     assert_problem(client.get("/fails"), 500, "internal-server-error")
     assert assert_problem(client.get("/teapot"), 418)["detail"] == "short and stout"
     assert client.get("/eager/1").json() == {"n": 1}

@@ -85,7 +85,7 @@ def test_a_full_pool_answers_503_with_retry_after(serve: Serve) -> None:
 
 
 def test_exceptions_in_blocking_handlers_are_500(serve: Serve) -> None:
-    client = serve(slow_app(threads=2, queue=2))
+    client = serve(slow_app(threads=2, queue=2), raise_server_exceptions=False)
     assert_problem(client.get("/fails"), 500)
     assert client.get("/health").json() == {"ok": True}
 

@@ -168,7 +168,7 @@ def test_handler_exceptions_are_thrown_into_generators(serve: Serve) -> None:
     events: list[str] = []
     released = threading.Event()
     released.set()
-    client = serve(make_resource_app(events, released))
+    client = serve(make_resource_app(events, released), raise_server_exceptions=False)
     assert_problem(client.get("/fail"), 500, "internal-server-error")
     wait_for(lambda: "close connection" in events)
     assert events == [
@@ -230,7 +230,7 @@ def test_exceptions_in_dependencies(serve: Serve, caplog: pytest.LogCaptureFixtu
     def messy(n: Annotated[int, Depends(failing_cleanup)]) -> dict:
         return {"n": n}
 
-    client = serve(app)
+    client = serve(app, raise_server_exceptions=False)
     response = client.get("/me")
     assert assert_problem(response, 401)["detail"] == "Not authenticated"
     assert response.headers["www-authenticate"] == "Bearer"
@@ -287,7 +287,7 @@ def test_overrides_replace_a_dependency_anywhere_in_the_tree(serve: Serve) -> No
     # The override's own parameters are read from the request.
     assert client.get("/repo?name=sqlite").json() == {"repo": "repo(sqlite)"}
     app.dependency_overrides.clear()
-    assert_problem(serve(app).get("/repo"), 500)
+    assert_problem(serve(app, raise_server_exceptions=False).get("/repo"), 500)
 
 
 def test_blocking_handlers_with_dependencies_run_on_the_pool(serve: Serve) -> None:

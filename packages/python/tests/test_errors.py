@@ -44,7 +44,7 @@ def test_http_exception(serve: Serve) -> None:
 
 
 def test_exception_is_500_logged_with_traceback(serve: Serve, caplog: pytest.LogCaptureFixture) -> None:
-    client = serve(make_app())
+    client = serve(make_app(), raise_server_exceptions=False)
     with caplog.at_level(logging.ERROR, logger="spikard"):
         body = assert_problem(client.get("/boom"), 500, "internal-server-error")
     assert "secret internals" not in str(body)
@@ -59,7 +59,7 @@ def test_exception_is_500_logged_with_traceback(serve: Serve, caplog: pytest.Log
 
 
 def test_debug_puts_the_traceback_in_the_body(serve: Serve) -> None:
-    client = serve(make_app(debug=True))
+    client = serve(make_app(debug=True), raise_server_exceptions=False)
     body = assert_problem(client.get("/boom"), 500)
     assert "RuntimeError: secret internals" in body["traceback"]
     assert "Traceback (most recent call last)" in body["traceback"]

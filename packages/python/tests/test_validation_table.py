@@ -11,11 +11,13 @@ import dataclasses
 import datetime
 import decimal
 import enum
+import http.client
 import uuid
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal, TypedDict
 from unittest.mock import ANY
 
+import httpx
 import msgspec
 import pydantic
 import pytest
@@ -483,8 +485,22 @@ def bad(id: str, url: str, *errors: dict, method: str = "GET", marks: Any = (), 
     return pytest.param(method, url, request, 422, list(errors), id=id, marks=marks)
 
 
+def raw_request(client: TestClient, method: str, url: str, headers: dict[str, str]) -> httpx.Response:
+    """A request sent with `http.client`, for headers httpx refuses to send."""
+    conn = http.client.HTTPConnection(client.host, client.port, timeout=30)
+    try:
+        conn.request(method, url, headers=headers)
+        reply = conn.getresponse()
+        return httpx.Response(reply.status, headers=reply.getheaders(), content=reply.read())
+    finally:
+        conn.close()
+
+
 def check(client: TestClient, method: str, url: str, kwargs: dict, status: int, expected: Any) -> None:
-    response = client.request(method, url, **kwargs)
+    if "raw_headers" in kwargs:
+        response = raw_request(client, method, url, kwargs["raw_headers"])
+    else:
+        response = client.request(method, url, **kwargs)
     assert response.status_code == status, response.text
     if status == 200:
         assert response.headers["content-type"] == "application/json"
@@ -1017,7 +1033,8 @@ HEADERS = [
         "whitespace-trimmed",
         "/h",
         {"x_count": e("int", "7"), "x_token": NO_TOKEN, "x_flag": NO_FLAG},
-        headers={"x-count": " 7 "},
+        # httpx (h11) refuses to send a value with surrounding whitespace: a raw request.
+        raw_headers={"x-count": " 7 "},
     ),
     bad("missing", "/h", missing(*X_COUNT)),
     bad("underscore-name-is-not-dash-name", "/h", missing(*X_COUNT), headers={"x_count": "3"}),
@@ -1085,13 +1102,13 @@ HEADERS = [
         "non-ascii-optional-value-kept",
         "/h",
         {"x_count": e("int", "1"), "x_token": e("str", ANY), "x_flag": NO_FLAG},
-        headers={"x-count": "1", "x-token": "tok\xe9"},
+        headers={"x-count": "1", "x-token": "tok\xe9".encode("latin-1")},
     ),
     bad(
         "non-ascii-required-value-is-not-missing",
         "/h",
         err("int_parsing", X_COUNT, INT, ANY),
-        headers={"x-count": "\xe9"},
+        headers={"x-count": "\xe9".encode("latin-1")},
     ),
 ]
 
@@ -1151,7 +1168,8 @@ COOKIES = [
         "non-ascii-value-kept",
         "/k",
         {"session": e("str", ANY), "n": e("int", "0")},
-        cookies={"session": "\xe9t\xe9"},
+        # httpx's cookie jar sends ASCII only: the header as latin-1 bytes.
+        headers={"cookie": "session=\xe9t\xe9".encode("latin-1")},
     ),
 ]
 
@@ -1363,7 +1381,9 @@ BODIES = [
         "dataclass-null",
         "/b/dataclass",
         err("dict_type", ("body",), "Input should be a valid dictionary", None),
-        json=None,
+        # httpx reads json=None as no body.
+        content=b"null",
+        headers={"content-type": "application/json"},
     ),
     post_bad(
         "dataclass-string",
@@ -1645,7 +1665,13 @@ BODIES = [
     ),
     # Item | None = None
     post_ok("optional-absent", "/b/optional", e("NoneType", "None")),
-    post_ok("optional-null", "/b/optional", e("NoneType", "None"), json=None),
+    post_ok(
+        "optional-null",
+        "/b/optional",
+        e("NoneType", "None"),
+        content=b"null",
+        headers={"content-type": "application/json"},
+    ),
     post_ok("optional-given", "/b/optional", e("Item", item_repr()), json={"name": "a", "price": 1}),
     post_bad(
         "optional-invalid",
