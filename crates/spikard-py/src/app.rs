@@ -353,6 +353,7 @@ fn compile(
         size_hint: Default::default(),
         is_async: route.is_async,
         blocking: route.blocking,
+        response_model: route.response_model,
     };
     let validates_body = target
         .args

@@ -590,7 +590,7 @@ fn slow_path(py: Python<'_>, out: &mut Vec<u8>, value: &Bound<'_, PyAny>, depth:
 
 /// msgspec `Struct`s and pydantic models (when those libraries are installed) as the plain
 /// values their own libraries would encode them to: `msgspec.to_builtins(obj)` and
-/// `obj.model_dump(mode="json")`.
+/// `obj.model_dump(mode="json", by_alias=True)` (as FastAPI writes a response).
 fn model_to_builtins<'py>(py: Python<'py>, value: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
     static MSGSPEC: PyOnceLock<Option<(Py<PyType>, Py<PyAny>)>> = PyOnceLock::new();
     static PYDANTIC: PyOnceLock<Option<Py<PyType>>> = PyOnceLock::new();
@@ -613,6 +613,7 @@ fn model_to_builtins<'py>(py: Python<'py>, value: &Bound<'py, PyAny>) -> PyResul
     {
         let kwargs = PyDict::new(py);
         kwargs.set_item(pyo3::intern!(py, "mode"), "json")?;
+        kwargs.set_item(pyo3::intern!(py, "by_alias"), true)?;
         return value
             .call_method(pyo3::intern!(py, "model_dump"), (), Some(&kwargs))
             .map(Some);

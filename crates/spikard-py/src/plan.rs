@@ -10,7 +10,7 @@
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyDict, PyList, PyString, PyTuple, PyType};
 use spikard_core::Source as Read;
 use spikard_core::json::KnownKey;
 use spikard_core::validate::ParamKind;
@@ -91,6 +91,42 @@ pub struct RoutePlan {
     pub status_code: u16,
     pub is_async: bool,
     pub blocking: bool,
+    /// `spikard.response_model.ResponseModel`, or None.
+    #[pyo3(from_py_with = read_response_model)]
+    pub response_model: Option<ResponseModel>,
+}
+
+/// What a route's return value goes through before it is encoded: `apply(value)`, unless
+/// the value is an instance of exactly `exact` (a plain model, sent as it is).
+pub struct ResponseModel {
+    pub apply: Py<PyAny>,
+    pub exact: Option<Py<PyType>>,
+}
+
+impl ResponseModel {
+    /// `value` made to fit the model (itself, on the fast path).
+    pub fn fit<'py>(&self, value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let py = value.py();
+        match &self.exact {
+            Some(exact) if value.get_type().is(exact.bind(py)) => Ok(value.clone()),
+            _ => self.apply.bind(py).call1((value,)),
+        }
+    }
+}
+
+fn read_response_model(obj: &Bound<'_, PyAny>) -> PyResult<Option<ResponseModel>> {
+    if obj.is_none() {
+        return Ok(None);
+    }
+    let exact = obj.getattr("exact")?;
+    Ok(Some(ResponseModel {
+        apply: obj.clone().unbind(),
+        exact: if exact.is_none() {
+            None
+        } else {
+            Some(exact.cast_into::<PyType>()?.unbind())
+        },
+    }))
 }
 
 /// The entry of `table` named by the string `obj`; an unknown name is a `ValueError`

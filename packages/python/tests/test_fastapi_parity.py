@@ -70,6 +70,23 @@ class Team(BaseModel):
     members: list[User]
 
 
+class PublicUser(BaseModel):
+    id: int
+    name: str = "anon"
+    nick: str | None = None
+
+
+class Account(PublicUser):
+    secret: str
+
+
+class Row:
+    """An ORM-style object: attributes, no dict."""
+
+    def __init__(self) -> None:
+        self.id, self.name, self.secret = 7, "row", "s3cr3t"
+
+
 def build(app: Any, query: Callable[..., Any], http_exception: type[Exception]) -> Any:
     """The app, written once for either framework."""
 
@@ -92,6 +109,30 @@ def build(app: Any, query: Callable[..., Any], http_exception: type[Exception]) 
     @app.post("/sites")
     def sites(site: Site) -> dict[str, Any]:
         return {"host": site.url.host}
+
+    @app.get("/me", response_model=PublicUser)
+    def me() -> Any:
+        return {"id": 1, "secret": "s3cr3t"}
+
+    @app.get("/account")
+    def account() -> PublicUser:
+        return Account(id=2, name="b", secret="s3cr3t")
+
+    @app.get("/accounts", response_model=list[PublicUser])
+    def accounts() -> Any:
+        return [{"id": 1, "secret": "x"}, Account(id=2, secret="y"), Row()]
+
+    @app.get("/sparse", response_model=PublicUser, response_model_exclude_unset=True)
+    def sparse() -> Any:
+        return PublicUser(id=3, nick=None)
+
+    @app.get("/dense", response_model=PublicUser, response_model_exclude_none=True)
+    def dense() -> Any:
+        return PublicUser(id=3)
+
+    @app.get("/picked", response_model=PublicUser, response_model_include={"id", "nick"})
+    def picked() -> Any:
+        return {"id": 4, "name": "n", "nick": "k"}
 
     @app.get("/items/")
     def items(limit: int = 10) -> dict[str, Any]:
@@ -125,6 +166,12 @@ CASES: list[tuple[str, str, Any]] = [
     ),
     ("post", "/sites", {"url": "https://example.com/a"}),
     ("post", "/sites", {"url": "not a url"}),
+    ("get", "/me", None),
+    ("get", "/account", None),
+    ("get", "/accounts", None),
+    ("get", "/sparse", None),
+    ("get", "/dense", None),
+    ("get", "/picked", None),
     ("get", "/items/", None),
     ("get", "/items/?limit=x", None),
     ("get", "/items", None),

@@ -343,9 +343,18 @@ fn running_loop(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
     GET_RUNNING_LOOP.import(py, "asyncio", "get_running_loop")?.call0()
 }
 
-/// Encodes a handler's return value (timed as `serialize`).
+/// Encodes a handler's return value, made to fit the route's response model first (timed
+/// as `serialize`).
 fn respond(py: Python<'_>, target: &Target, value: &Bound<'_, PyAny>, profile: Option<&Profile>) -> HandlerResult {
     timed(profile, Phase::Serialize, || {
+        let fitted;
+        let value = match &target.response_model {
+            Some(model) => {
+                fitted = model.fit(value).map_err(|err| target.problem(py, err))?;
+                &fitted
+            }
+            None => value,
+        };
         from_python::to_response(py, value, target.status, &target.size_hint).map_err(|err| target.problem(py, err))
     })
 }

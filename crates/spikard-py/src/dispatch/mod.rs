@@ -25,6 +25,7 @@ use spikard_core::validate::{Extracted, JsonBody, ParamValue, RequestPlan};
 use spikard_core::{Handler, HandlerFuture, HandlerResult, Problem, Request};
 use tokio::sync::oneshot;
 
+use crate::plan::ResponseModel;
 use crate::profile::{Phase, Profile, timed};
 use crate::shape::Shape;
 use crate::{errors, from_python};
@@ -60,6 +61,8 @@ pub struct Target {
     pub size_hint: from_python::SizeHint,
     /// An `async def` handler: its call returns a coroutine to drive.
     pub is_async: bool,
+    /// What the return value goes through before it is encoded (`response_model`).
+    pub response_model: Option<ResponseModel>,
     /// A `blocking=True` handler: it takes a place in the blocking pool. A plain `def`
     /// runs there, not on the dispatcher; an `async def` (a handler with dependencies,
     /// solved on the loop) sends its blocking part there itself.

@@ -157,8 +157,8 @@ class ParamDesc:
 
 @dataclass(frozen=True)
 class Route:
-    """A registered route; the server reads `methods` to `blocking` (`plan.rs` `RoutePlan`),
-    the rest documents it."""
+    """A registered route; the server reads `methods` to `blocking` and `response_model`
+    (`plan.rs` `RoutePlan`), the rest documents it."""
 
     methods: list[str]
     path: str
@@ -180,3 +180,7 @@ class Route:
     summary: str | None = None
     description: str | None = None
     tags: list[str] = dataclasses.field(default_factory=list)
+    # What the handler's return value goes through before it is encoded (a
+    # `spikard.response_model.ResponseModel`: `apply(value)`, skipped for instances of
+    # exactly its `exact` class); None sends it as it is.
+    response_model: Any = None

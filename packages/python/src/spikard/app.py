@@ -16,6 +16,7 @@ from spikard.dependencies import compile_route
 from spikard.lifespan import Lifespan, LifespanFactory, State
 from spikard.openapi import mount_docs
 from spikard.params import Dependency
+from spikard.response_model import IncEx, ResponseModel, ResponseOptions
 from spikard.responses import Response
 from spikard.schema import SchemaSet
 
@@ -42,6 +43,12 @@ class RouteOptions(TypedDict, total=False):
     summary: str | None
     description: str | None
     tags: Sequence[str]
+    response_model_include: IncEx
+    response_model_exclude: IncEx
+    response_model_by_alias: bool
+    response_model_exclude_unset: bool
+    response_model_exclude_defaults: bool
+    response_model_exclude_none: bool
 
 
 _FROM_ANNOTATION: Any = object()
@@ -55,17 +62,41 @@ def _return_annotation(func: Callable[..., Any]) -> Any:
     return hints.get("return")
 
 
-def _response_schema(label: str, model: Any) -> dict[str, Any] | None:
-    """The JSON Schema of a response annotated `model`; None for no annotation, `None`, a
-    `Response` or a type JSON Schema cannot describe."""
-    if model is None or model is type(None) or model is Response:
-        return None
+def _response_model(
+    label: str, model: Any, options: ResponseOptions
+) -> tuple[dict[str, Any] | None, ResponseModel | None]:
+    """The JSON Schema of a response declared `model`, and the `ResponseModel` that makes
+    what is sent fit it when it holds a model (a plain `int` or `dict` is sent as returned).
+    (None, None) for no annotation, `None`, a `Response` or a type JSON Schema cannot
+    describe."""
+    if model is None or model is type(None) or (isinstance(model, type) and issubclass(model, Response)):
+        return None, None
     schemas = SchemaSet()
     try:
         schema, _ = schemas.of(model)
     except TypeError:
-        return None
-    return schemas.document(schema)
+        return None, None
+    if not schemas.defs:
+        return schemas.document(schema), None
+    applied = ResponseModel(label, model, options)
+    return _sent_fields(schemas.document(schema), options), applied
+
+
+def _sent_fields(document: dict[str, Any], options: ResponseOptions) -> dict[str, Any]:
+    """The documented schema of a model response without the top-level fields that
+    `response_model_include` / `_exclude` (given as sets of names) leave out."""
+    include, exclude = options.get("response_model_include"), options.get("response_model_exclude")
+    ref = document.get("$ref", "")
+    name = ref.removeprefix("#/$defs/")
+    if not (include or exclude) or name not in document.get("$defs", {}):
+        return document
+    model = dict(document["$defs"][name])
+    kept = {k: v for k, v in model.get("properties", {}).items() if (not include or k in include)}
+    kept = {k: v for k, v in kept.items() if not (isinstance(exclude, set) and k in exclude)}
+    model["properties"] = kept
+    if "required" in model:
+        model["required"] = [k for k in model["required"] if k in kept]
+    return {**document, "$defs": {**document["$defs"], name: model}}
 
 
 class Spikard:
@@ -175,6 +206,7 @@ class Spikard:
         summary: str | None = None,
         description: str | None = None,
         tags: Sequence[str] = (),
+        **response_options: Unpack[ResponseOptions],
     ) -> Callable[[F], F]:
         """Register the decorated function for `methods` on `path` (`/users/{id}`).
 
@@ -183,9 +215,12 @@ class Spikard:
         the dispatcher; the default follows the app's `sync_handlers`. `dependencies` run before
         the handler, their values unused (checks that may refuse the request).
 
-        The response is documented in OpenAPI by `response_model`, or else by the handler's
-        return annotation (`None` turns it off); `summary` and `description` default to the
-        handler's docstring, `include_in_schema=False` leaves the route out.
+        The response model is `response_model`, or else the handler's return annotation
+        (`None` turns it off). It documents the response in OpenAPI and, when it holds a
+        model, what the handler returns is validated against it and sent as the model's JSON,
+        as FastAPI does (`spikard.response_model`; the `response_model_*` keywords are
+        FastAPI's). `summary` and `description` default to the handler's docstring,
+        `include_in_schema=False` leaves the route out.
 
         Schema-first routes give JSON Schemas instead of annotations: `body_schema` for the
         argument named `body`, `parameter_schema` (an object schema whose properties carry
@@ -203,6 +238,9 @@ class Spikard:
                 raise TypeError(f"route {label}: blocking=True is for `def` handlers, not `async def`")
             on_pool = blocking if blocking is not None else not is_async and self.sync_handlers == "pool"
             model = _return_annotation(func) if response_model is _FROM_ANNOTATION else response_model
+            documented, applied = _response_model(label, model, response_options)
+            if response_schema is not None:
+                documented, applied = response_schema, None
             doc = inspect.getdoc(func) or ""
             first, _, rest = doc.partition("\n\n")
             route = Route(
@@ -216,11 +254,12 @@ class Spikard:
                 list(dependencies),
                 func,
                 schemas={"body_schema": body_schema, "parameter_schema": parameter_schema},
-                response_schema=response_schema or _response_schema(label, model),
+                response_schema=documented,
                 include_in_schema=include_in_schema,
                 summary=summary if summary is not None else (first.replace("\n", " ") or None),
                 description=description if description is not None else (rest.strip() or None),
                 tags=list(tags),
+                response_model=applied,
             )
             self.routes.append(self._compiled(route, {}))  # checks every parameter now
             return func

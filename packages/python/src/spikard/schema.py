@@ -253,6 +253,18 @@ class _ModelField:
     pydantic: bool = False  # a field of a pydantic model
 
 
+def _is_typeddict(tp: Any) -> bool:
+    """`typing.TypedDict`, or `typing_extensions.TypedDict` (which pydantic asks for before
+    Python 3.12, and which `typing.is_typeddict` does not know there)."""
+    if typing.is_typeddict(tp):
+        return True
+    try:
+        import typing_extensions
+    except ImportError:  # pragma: no cover
+        return False
+    return typing_extensions.is_typeddict(tp)
+
+
 def model_fields(tp: type) -> list[_ModelField] | None:
     """The fields of a dataclass, TypedDict, pydantic model or msgspec struct; None otherwise."""
     if dataclasses.is_dataclass(tp):
@@ -269,7 +281,7 @@ def model_fields(tp: type) -> list[_ModelField] | None:
             for f in dataclasses.fields(tp)
             if f.init
         ]
-    if typing.is_typeddict(tp):
+    if _is_typeddict(tp):
         hints = typing.get_type_hints(tp, include_extras=True)
         required = getattr(tp, "__required_keys__", set(hints))
         return [_ModelField(k, k, t, k not in required, _NO_JSON, {}) for k, t in hints.items()]
@@ -389,7 +401,7 @@ class PydanticCheck:
 
 
 def _constructor(tp: type) -> Callable[..., Any] | None:
-    if typing.is_typeddict(tp):
+    if _is_typeddict(tp):
         return None
     construct = getattr(tp, "model_construct", None)
     return construct if callable(construct) and hasattr(tp, "model_fields") else tp
