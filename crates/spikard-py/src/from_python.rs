@@ -577,9 +577,7 @@ fn slow_path(py: Python<'_>, out: &mut Vec<u8>, value: &Bound<'_, PyAny>, depth:
             ));
         }
         out.extend_from_slice(value.str()?.to_str()?.as_bytes());
-    } else if let Some(plain) = model_to_builtins(py, value)? {
-        write_value(py, out, &plain, depth + 1)?;
-    } else {
+    } else if !write_model(py, out, value)? {
         return Err(PyTypeError::new_err(format!(
             "Object of type {} is not JSON serializable",
             value.get_type().name()?
@@ -588,21 +586,24 @@ fn slow_path(py: Python<'_>, out: &mut Vec<u8>, value: &Bound<'_, PyAny>, depth:
     Ok(())
 }
 
-/// msgspec `Struct`s and pydantic models (when those libraries are installed) as the plain
-/// values their own libraries would encode them to: `msgspec.to_builtins(obj)` and
-/// `obj.model_dump(mode="json", by_alias=True)` (as FastAPI writes a response).
-fn model_to_builtins<'py>(py: Python<'py>, value: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
+/// msgspec `Struct`s and pydantic models (when those libraries are installed) as the JSON
+/// their own libraries write, in Rust too: `msgspec.json.encode(obj)` and
+/// `obj.model_dump_json(by_alias=True)` (as FastAPI writes a response). Written as it is,
+/// wherever the object sits in the document. False: `value` is neither.
+fn write_model(py: Python<'_>, out: &mut Vec<u8>, value: &Bound<'_, PyAny>) -> PyResult<bool> {
     static MSGSPEC: PyOnceLock<Option<(Py<PyType>, Py<PyAny>)>> = PyOnceLock::new();
     static PYDANTIC: PyOnceLock<Option<Py<PyType>>> = PyOnceLock::new();
     let msgspec = MSGSPEC.get_or_init(py, || {
         let module = py.import("msgspec").ok()?;
         let structs = module.getattr("Struct").ok()?.cast_into::<PyType>().ok()?;
-        Some((structs.unbind(), module.getattr("to_builtins").ok()?.unbind()))
+        let encode = module.getattr("json").ok()?.getattr("encode").ok()?;
+        Some((structs.unbind(), encode.unbind()))
     });
-    if let Some((struct_type, to_builtins)) = msgspec
+    if let Some((struct_type, encode)) = msgspec
         && value.is_instance(struct_type.bind(py))?
     {
-        return to_builtins.bind(py).call1((value,)).map(Some);
+        out.extend_from_slice(encode.bind(py).call1((value,))?.cast_into::<PyBytes>()?.as_bytes());
+        return Ok(true);
     }
     let pydantic = PYDANTIC.get_or_init(py, || {
         let base = py.import("pydantic").ok()?.getattr("BaseModel").ok()?;
@@ -612,13 +613,12 @@ fn model_to_builtins<'py>(py: Python<'py>, value: &Bound<'py, PyAny>) -> PyResul
         && value.is_instance(base.bind(py))?
     {
         let kwargs = PyDict::new(py);
-        kwargs.set_item(pyo3::intern!(py, "mode"), "json")?;
         kwargs.set_item(pyo3::intern!(py, "by_alias"), true)?;
-        return value
-            .call_method(pyo3::intern!(py, "model_dump"), (), Some(&kwargs))
-            .map(Some);
+        let text = value.call_method(pyo3::intern!(py, "model_dump_json"), (), Some(&kwargs))?;
+        out.extend_from_slice(text.cast_into::<PyString>()?.to_str()?.as_bytes());
+        return Ok(true);
     }
-    Ok(None)
+    Ok(false)
 }
 
 /// The data fields of a dataclass type, in order (a tuple of their names), or `None` for

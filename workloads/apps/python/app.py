@@ -5,8 +5,11 @@ Every benchmark target serves these same endpoints with the same bodies.
 
 from __future__ import annotations
 
+import os
+import sys
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any
 
 from spikard import Spikard
@@ -65,14 +68,55 @@ class Catalogue:
     pad: str  # filler that brings the payload to 5 KiB
 
 
+# SPIKARD_BENCH_MODELS picks the models of the validated routes (the targets
+# spikard-python-pydantic and spikard-python-pydantic-validators): the dataclasses above
+# (unset), "pydantic" (the peers' plain pydantic models, built with model_construct) or
+# "pydantic-validators" (the same with field validators, so pydantic validates each body
+# again after the Rust checks).
+MODELS = os.environ.get("SPIKARD_BENCH_MODELS", "dataclass")
+if MODELS == "dataclass":
+    SmallModel: Any = Small
+    CatalogueModel: Any = Catalogue
+elif MODELS in ("pydantic", "pydantic-validators"):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "peers"))
+    import models as peer_models
+    from pydantic import field_validator
+
+    SmallModel, CatalogueModel = peer_models.Small, peer_models.Catalogue
+    if MODELS == "pydantic-validators":
+
+        class CheckedSmall(peer_models.Small):
+            @field_validator("tags")
+            @classmethod
+            def distinct_tags(cls, tags: list[str]) -> list[str]:
+                if len(set(tags)) != len(tags):
+                    raise ValueError("tags repeat")
+                return tags
+
+        class CheckedItem(peer_models.Item):
+            @field_validator("name")
+            @classmethod
+            def not_blank(cls, name: str) -> str:
+                if not name.strip():
+                    raise ValueError("a name is not blank")
+                return name
+
+        class CheckedCatalogue(peer_models.Catalogue):
+            items: list[CheckedItem]  # type: ignore[assignment]
+
+        SmallModel, CatalogueModel = CheckedSmall, CheckedCatalogue
+else:
+    raise SystemExit(f"SPIKARD_BENCH_MODELS: unknown {MODELS!r}")
+
+
 @app.post("/validated/json/small")
-def validated_small(body: Small) -> Small:
-    """The body validated against a constrained dataclass (422 otherwise), built, echoed."""
+def validated_small(body: SmallModel) -> SmallModel:
+    """The body validated against a constrained model (422 otherwise), built, echoed."""
     return body
 
 
 @app.post("/validated/json/medium")
-def validated_medium(body: Catalogue) -> Catalogue:
+def validated_medium(body: CatalogueModel) -> CatalogueModel:
     return body
 
 

@@ -104,9 +104,9 @@ class SchemaSet:
 
     def __init__(self) -> None:
         self.defs: dict[str, JSONSchema] = {}
-        # Why the values described must also go through pydantic: validation logic they
-        # declare that the Rust checks cannot express (empty for plain models).
-        self.pydantic_logic: list[str] = []
+        # Why the values described are built by pydantic (after the Rust checks): the
+        # pydantic models in them, and the logic they declare that Rust cannot express.
+        self.by_pydantic: list[str] = []
         self._names: dict[Any, str] = {}
         self._building: set[Any] = set()
         self._shapes: dict[Any, Shape] = {}
@@ -121,7 +121,7 @@ class SchemaSet:
         if get_origin(annotation) is Annotated:
             annotation, *extras = get_args(annotation)
             constraints.update(constraints_of(extras))
-            self.pydantic_logic += [f"{e!r} on {annotation!r}" for e in extras if _is_pydantic_logic(e)]
+            self.by_pydantic += [f"{e!r} on {annotation!r}" for e in extras if _is_pydantic_logic(e)]
         schema, shape = self._bare(annotation)
         return _constrain(schema, constraints), shape
 
@@ -205,8 +205,8 @@ class SchemaSet:
                 name += "_"
             self._names[tp] = name
             self._building.add(tp)
-            if (logic := pydantic_logic(tp)) is not None:
-                self.pydantic_logic.append(f"{tp.__name__}: {logic}")
+            if hasattr(tp, "__pydantic_decorators__"):  # a pydantic model or dataclass
+                self.by_pydantic.append(f"{tp.__name__}: {pydantic_logic(tp) or 'a pydantic model'}")
             try:
                 properties, required, build = {}, [], []
                 for f in fields:
@@ -217,7 +217,7 @@ class SchemaSet:
                             raise
                         # A pydantic type Spikard has no check for (EmailStr, HttpUrl...):
                         # pydantic validates it, and documents it.
-                        self.pydantic_logic.append(f"{tp.__name__}.{f.name}: {f.annotation!r}")
+                        self.by_pydantic.append(f"{tp.__name__}.{f.name}: {f.annotation!r}")
                         schema, shape = _pydantic_schema(f.annotation), None
                     if f.has_default and f.default_json is not _NO_JSON:
                         schema = {**schema, "default": f.default_json}
@@ -324,8 +324,8 @@ _EXPRESSED = {"Ge", "Gt", "Le", "Lt", "MultipleOf", "MinLen", "MaxLen", "Interva
 
 def pydantic_logic(tp: type) -> str | None:
     """What validation logic the pydantic model (or pydantic dataclass) `tp` declares that
-    Spikard's Rust checks cannot express; None for a plain model, whose validated JSON is
-    built with `model_construct` alone."""
+    Spikard's Rust checks cannot express; None for a plain model (an instance of which a
+    handler may return without it being validated again: `spikard.response_model`)."""
     decorators = getattr(tp, "__pydantic_decorators__", None)
     if decorators is None:
         return None
@@ -401,10 +401,8 @@ class PydanticCheck:
 
 
 def _constructor(tp: type) -> Callable[..., Any] | None:
-    if _is_typeddict(tp):
-        return None
-    construct = getattr(tp, "model_construct", None)
-    return construct if callable(construct) and hasattr(tp, "model_fields") else tp
+    # (A body holding a pydantic model is built by pydantic: `PydanticCheck`.)
+    return None if _is_typeddict(tp) else tp
 
 
 def _plain_dataclass(tp: type) -> bool:
