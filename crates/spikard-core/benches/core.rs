@@ -98,6 +98,7 @@ fn params(c: &mut Criterion) {
         headers: HeaderMap::new(),
         path_params: vec![("id".into(), "a8098c1a-f86e-11da-bd1a-00112444be1e".into())],
         body: Bytes::new(),
+        peer: None,
     };
     let q = |k: &str, kind| ParamSpec {
         key: k.into(),

@@ -58,7 +58,7 @@ pub struct Server {
 #[pymethods]
 impl Server {
     #[new]
-    #[pyo3(signature = (routes, *, host = "127.0.0.1", port = 8000, body_limit = 10 * 1024 * 1024, shutdown_timeout = 10.0, workers = 0, debug = false, profile = false, blocking_threads = 8, blocking_queue = 64, lifespan = None, header_timeout = 30.0, keep_alive_timeout = 5.0, body_timeout = 30.0, max_connections = 10_000, max_header_size = 16 * 1024, redirect_slashes = true, slow_handler_warning = Some(0.5), error_format = "problem"))]
+    #[pyo3(signature = (routes, *, host = "127.0.0.1", port = 8000, body_limit = 10 * 1024 * 1024, shutdown_timeout = 10.0, workers = 0, debug = false, profile = false, blocking_threads = 8, blocking_queue = 64, lifespan = None, header_timeout = 30.0, keep_alive_timeout = 5.0, body_timeout = 30.0, max_connections = 10_000, max_header_size = 16 * 1024, redirect_slashes = true, slow_handler_warning = Some(0.5), error_format = "problem", app = None))]
     #[allow(clippy::too_many_arguments)] // a Python signature: one keyword per option
     fn new(
         py: Python<'_>,
@@ -81,6 +81,7 @@ impl Server {
         redirect_slashes: bool,
         slow_handler_warning: Option<f64>,
         error_format: &str,
+        app: Option<Py<PyAny>>,
     ) -> PyResult<Self> {
         if blocking_threads == 0 {
             return Err(PyValueError::new_err("blocking_threads must be at least 1"));
@@ -130,6 +131,7 @@ impl Server {
             let handler = Arc::new(compile(
                 py,
                 route,
+                app.as_ref().map(|a| a.clone_ref(py)),
                 debug,
                 profile.clone(),
                 Arc::clone(&pool),
@@ -283,9 +285,11 @@ fn resolve(host: &str, port: u16) -> PyResult<SocketAddr> {
 
 /// Turns one route's plan into its handler: the `RequestPlan` the core runs on every request
 /// and the argument slots the dispatcher fills. Bad plans fail here, naming the route.
+#[allow(clippy::too_many_arguments)] // the server's settings a route's handler keeps
 fn compile(
     py: Python<'_>,
     route: RoutePlan,
+    app: Option<Py<PyAny>>,
     debug: bool,
     profile: Option<Arc<Profile>>,
     pool: Arc<Pool>,
@@ -354,6 +358,7 @@ fn compile(
         is_async: route.is_async,
         blocking: route.blocking,
         response_model: route.response_model,
+        app,
     };
     let validates_body = target
         .args

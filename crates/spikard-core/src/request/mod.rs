@@ -8,6 +8,8 @@ pub use body::{BodyError, collect_body, linger};
 pub use cookies::parse_cookies;
 pub use query::QueryParams;
 
+use std::net::SocketAddr;
+
 use bytes::Bytes;
 use http::{HeaderMap, Method, Uri};
 
@@ -24,6 +26,8 @@ pub struct Request {
     pub path_params: Vec<(String, String)>,
     /// The whole body, read under the server's limit.
     pub body: Bytes,
+    /// The client's address, when the request came over a TCP connection.
+    pub peer: Option<SocketAddr>,
 }
 
 impl Request {

@@ -80,7 +80,7 @@ impl Server {
         loop {
             tokio::select! {
                 (accepted, slot) = accept(&listener, &slots) => match accepted {
-                    Ok((stream, _)) => serve_connection(&builder, &graceful, &app, stream, slot),
+                    Ok((stream, peer)) => serve_connection(&builder, &graceful, &app, (stream, peer), slot),
                     Err(err) => accept_failed(err).await,
                 },
                 () = &mut shutdown => break,
@@ -137,7 +137,7 @@ fn serve_connection(
     builder: &auto::Builder<TokioExecutor>,
     graceful: &GracefulShutdown,
     app: &Arc<App>,
-    stream: TcpStream,
+    (stream, peer): (TcpStream, SocketAddr),
     slot: OwnedSemaphorePermit,
 ) {
     if let Err(err) = stream.set_nodelay(true) {
@@ -150,7 +150,7 @@ fn serve_connection(
         let app = Arc::clone(&app);
         let busy = requests.begin();
         async move {
-            let response = app.handle(request).await;
+            let response = app.handle(request, Some(peer)).await;
             let responding = busy.responding();
             Ok::<_, Infallible>(response.map(|body| Tracked::new(body, responding)))
         }

@@ -1,3 +1,5 @@
+use std::net::SocketAddr;
+
 use bytes::Bytes;
 use http::{HeaderValue, StatusCode, Version, header};
 
@@ -28,8 +30,8 @@ impl App {
         &self.config
     }
 
-    /// Answers one request. Never fails: every error is a problem+json response.
-    pub async fn handle<B>(&self, request: http::Request<B>) -> Response
+    /// Answers one request from `peer`. Never fails: every error is a problem+json response.
+    pub async fn handle<B>(&self, request: http::Request<B>, peer: Option<SocketAddr>) -> Response
     where
         B: http_body::Body<Data = Bytes> + Unpin + Send + 'static,
         B::Error: std::error::Error + Send + Sync + 'static,
@@ -67,6 +69,7 @@ impl App {
             headers: parts.headers,
             path_params,
             body,
+            peer,
         };
         let mut response = match catch_panic(handler, request).await {
             Ok(response) => response,

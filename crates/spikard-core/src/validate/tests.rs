@@ -15,6 +15,7 @@ fn request(uri: &str, params: &[(&str, &str)], headers: &[(&str, &str)]) -> Requ
         headers: map,
         path_params: params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         body: Bytes::new(),
+        peer: None,
     }
 }
 

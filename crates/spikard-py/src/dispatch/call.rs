@@ -300,7 +300,10 @@ fn arguments<'py>(
                         .call0()?,
                 ),
                 Slot::Request => match request.take() {
-                    Some(req) => Some(Bound::new(py, PyRequest::new(req))?.into_any()),
+                    Some(req) => {
+                        let app = target.app.as_ref().map(|a| a.clone_ref(py));
+                        Some(Bound::new(py, PyRequest::new(req, app))?.into_any())
+                    }
                     None => None,
                 },
             };

@@ -61,6 +61,8 @@ pub struct Target {
     pub size_hint: from_python::SizeHint,
     /// An `async def` handler: its call returns a coroutine to drive.
     pub is_async: bool,
+    /// The `Spikard` app, for `request.app`.
+    pub app: Option<Py<PyAny>>,
     /// What the return value goes through before it is encoded (`response_model`).
     pub response_model: Option<ResponseModel>,
     /// A `blocking=True` handler: it takes a place in the blocking pool. A plain `def`

@@ -339,6 +339,7 @@ class Spikard:
             redirect_slashes=self.redirect_slashes,
             slow_handler_warning=self.slow_handler_warning,
             error_format=self.error_format,
+            app=self,
         )
 
     def run(self, host: str = "127.0.0.1", port: int = 8000) -> None:

@@ -7,11 +7,11 @@ from __future__ import annotations
 import datetime
 import email.utils
 import http.cookies
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any, Literal
 from urllib.parse import quote
 
-from spikard import _spikard
+from spikard import _spikard, datastructures
 from spikard._spikard import FRAMING_HEADERS
 
 _FRAMING = frozenset(FRAMING_HEADERS)
@@ -35,43 +35,21 @@ def checked_headers(headers: Mapping[str, str] | None) -> dict[str, str] | None:
     return {_checked_name(name): value for name, value in headers.items()}
 
 
-class Headers:
+class Headers(datastructures.Headers):
     """A response's headers: names are case-insensitive and may repeat (`append`, several
     `Set-Cookie` lines). `headers[name] = value` replaces every value of `name`;
     `headers[name]` is its first value. Framing headers are refused (ValueError)."""
 
-    __slots__ = ("_items",)
+    __slots__ = ()
 
     def __init__(self, headers: Mapping[str, str] | None = None) -> None:
-        self._items: list[tuple[str, str]] = []
+        super().__init__()
         for name, value in (headers or {}).items():
             self.append(name, value)
 
     def append(self, name: str, value: str) -> None:
         """Adds a value for `name`, keeping the ones already there."""
         self._items.append((_checked_name(name).lower(), value))
-
-    def getlist(self, name: str) -> list[str]:
-        """Every value of `name`, in order."""
-        key = name.lower()
-        return [v for k, v in self._items if k == key]
-
-    def get(self, name: str, default: str | None = None) -> str | None:
-        values = self.getlist(name)
-        return values[0] if values else default
-
-    def items(self) -> list[tuple[str, str]]:
-        """Every `(name, value)` pair, repeated names included, as they will be sent."""
-        return list(self._items)
-
-    def keys(self) -> list[str]:
-        return [k for k, _ in self._items]
-
-    def __getitem__(self, name: str) -> str:
-        values = self.getlist(name)
-        if not values:
-            raise KeyError(name)
-        return values[0]
 
     def __setitem__(self, name: str, value: str) -> None:
         key = _checked_name(name).lower()
@@ -82,27 +60,6 @@ class Headers:
         if key not in self:
             raise KeyError(name)
         self._items = [(k, v) for k, v in self._items if k != key]
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and any(k == name.lower() for k, _ in self._items)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.keys())
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Headers):
-            return sorted(self._items) == sorted(other._items)
-        if isinstance(other, Mapping):
-            return sorted(self._items) == sorted((k.lower(), v) for k, v in other.items())
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"Headers({self._items!r})"
 
 
 class Response:
