@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import pytest
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
-from conftest import Serve, assert_problem
+from conftest import Serve, assert_problem, comparable_with_fastapi
 from spikard import HTTPException, Query, Spikard
 from spikard._plan import Build, Validate
 from spikard.exceptions import RequestValidationError
@@ -188,16 +188,6 @@ CASES: list[tuple[str, str, Any]] = [
 ]
 
 
-def _comparable(body: Any) -> Any:
-    """A documented difference set aside: where pydantic's error carries the exception a
-    validator raised (`ctx.error`), FastAPI writes `{}` and Spikard the exception's text."""
-    if isinstance(body, dict) and isinstance(body.get("detail"), list):
-        for error in body["detail"]:
-            if "error" in error.get("ctx", {}) and error["type"] == "value_error":
-                error["ctx"]["error"] = "<the exception>"
-    return body
-
-
 @pytest.fixture(scope="module")
 def fastapi_client() -> Any:
     with FastAPIClient(build(fastapi.FastAPI(), fastapi.Query, fastapi.HTTPException)) as client:
@@ -212,7 +202,7 @@ def test_same_answers_as_fastapi(serve: Serve, fastapi_client: Any, method: str,
     got = getattr(spikard_client, method)(url, **kwargs)
     assert got.status_code == expected.status_code, got.text
     assert got.headers["content-type"] == expected.headers["content-type"]
-    assert _comparable(got.json()) == _comparable(expected.json())
+    assert comparable_with_fastapi(got.json()) == comparable_with_fastapi(expected.json())
 
 
 def test_validators_run_and_answer_the_spikard_problem(serve: Serve) -> None:

@@ -21,6 +21,7 @@ use std::sync::Arc;
 use crate::problem::{FieldError, Problem, Source};
 use crate::request::{QueryParams, Request, header_text, parse_cookies};
 use crate::schema::Schema;
+use serde_json::Value;
 
 /// One declared parameter of a route.
 #[derive(Debug, Clone)]
@@ -156,6 +157,15 @@ pub fn extract(specs: &[ParamSpec], request: &Request) -> Result<Vec<ParamValue>
         };
         if let (Some(check), Some(view), true) = (&spec.check, ParamView::of(&value), errors.len() == before) {
             check.validate(view, spec.source, &[spec.key.as_str().into()], &mut errors);
+            // As pydantic reports it: the text that was sent, not the value it became.
+            for err in &mut errors[before..] {
+                let text = |t: &Cow<'_, str>| Value::from(t.as_ref());
+                err.input = match err.loc.get(2).and_then(Value::as_u64) {
+                    Some(i) if spec.list => raw.get(i as usize).map_or(Value::Null, text),
+                    _ if spec.list => Value::Array(raw.iter().map(text).collect()),
+                    _ => text(&raw[0]),
+                };
+            }
         }
         values.push(value);
     }
