@@ -8,7 +8,7 @@ import inspect
 import os
 import typing
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Literal, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from spikard import _spikard
 from spikard._plan import Route
@@ -16,7 +16,7 @@ from spikard.dependencies import compile_route
 from spikard.lifespan import Lifespan, LifespanFactory, State
 from spikard.openapi import mount_docs
 from spikard.params import Dependency
-from spikard.response_model import IncEx, ResponseModel, ResponseOptions
+from spikard.response_model import ResponseModel, ResponseOptions
 from spikard.responses import Response
 from spikard.schema import SchemaSet
 
@@ -29,7 +29,7 @@ H = TypeVar("H", bound=Callable[[], Any])
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
 
-class RouteOptions(TypedDict, total=False):
+class RouteOptions(ResponseOptions, total=False):
     """The keyword options of `Spikard.route`, shared by `get`, `post` and the rest."""
 
     status_code: int
@@ -43,12 +43,6 @@ class RouteOptions(TypedDict, total=False):
     summary: str | None
     description: str | None
     tags: Sequence[str]
-    response_model_include: IncEx
-    response_model_exclude: IncEx
-    response_model_by_alias: bool
-    response_model_exclude_unset: bool
-    response_model_exclude_defaults: bool
-    response_model_exclude_none: bool
 
 
 _FROM_ANNOTATION: Any = object()
